@@ -1,0 +1,1 @@
+"""Aula moderation service."""

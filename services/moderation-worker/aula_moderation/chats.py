@@ -1,0 +1,40 @@
+"""Managed chats: put under management, looked up by the handlers, moved when Telegram migrates a group."""
+
+from __future__ import annotations
+
+from aula_moderation.models import ManagedChat
+from aula_shared.db import session_scope
+
+
+def manage(database_url: str, chat_id: int, bot_id: int, title: str | None, language: str) -> bool:
+    """Put a chat under management; True if it was not before."""
+    with session_scope(database_url) as session:
+        chat = session.get(ManagedChat, chat_id)
+        created = chat is None or not chat.managed
+        if chat is None:
+            chat = ManagedChat(id=chat_id, settings={})
+            session.add(chat)
+        chat.bot_id, chat.language, chat.managed = bot_id, language, True
+        if title:
+            chat.title = title
+        return created
+
+
+def find(database_url: str, chat_id: int) -> ManagedChat | None:
+    with session_scope(database_url) as session:
+        return session.get(ManagedChat, chat_id)
+
+
+def migrate(database_url: str, old_id: int, new_id: int) -> bool:
+    """Carry a group's record over to its supergroup id (Telegram's migrate_to_chat_id); idempotent."""
+    with session_scope(database_url) as session:
+        old = session.get(ManagedChat, old_id)
+        if old is None or old.migrated_to == new_id:
+            return False
+        new = session.get(ManagedChat, new_id)
+        if new is None:
+            new = ManagedChat(id=new_id, settings=dict(old.settings or {}))
+            session.add(new)
+        new.bot_id, new.title, new.language, new.managed = old.bot_id, old.title, old.language, old.managed
+        old.migrated_to, old.managed = new_id, False
+        return True

@@ -1,0 +1,11 @@
+from aula_shared.components import Component
+
+component = Component(
+    name="moderation",
+    database="moderation",
+    migrations="aula_moderation.migrations",
+    commands="aula_moderation.cli:commands",
+    worker="aula_moderation.worker:create_app",
+    beat_schedule="aula_moderation.worker:BEAT_SCHEDULE",
+    order=30,
+)

@@ -1,0 +1,1 @@
+"""Aula stats service."""

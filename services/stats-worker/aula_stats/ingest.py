@@ -1,0 +1,107 @@
+"""The stats worker's batch handler: a batch of updates becomes a handful of SQL statements, exactly once.
+
+The ids of the batch's updates are inserted into stats_processed_updates in the same transaction as their
+effects, and only the ids that insert newly are counted. A batch redelivered after a crash — committed or
+not — therefore counts each update once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import orjson
+from sqlalchemy.orm import Session
+from telegram import Update
+
+from aula_shared.db import insert_for, session_scope
+from aula_shared.envelope import Envelope
+from aula_stats.facts import Facts
+from aula_stats.models import Chat, Membership, MessageCount, ProcessedUpdate, TelegramUser
+
+log = logging.getLogger(__name__)
+
+
+class StatsIngest:
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    def __call__(self, batch: list[Envelope]) -> None:
+        payloads = [(envelope.bot_id, orjson.loads(envelope.raw)) for envelope in batch]
+        with session_scope(self.database_url) as session:
+            fresh = _claim(session, [(bot_id, payload["update_id"]) for bot_id, payload in payloads])
+            facts = Facts()
+            for bot_id, payload in payloads:
+                if (bot_id, payload["update_id"]) in fresh:
+                    _collect(facts, payload)
+            _write(session, facts)
+
+
+def _claim(session: Session, keys: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Record the updates as processed; returns those that were not already."""
+    now = datetime.now(UTC)
+    rows = [
+        {"bot_id": bot_id, "update_id": update_id, "processed_at": now} for bot_id, update_id in dict.fromkeys(keys)
+    ]
+    statement = insert_for(session, ProcessedUpdate).values(rows).on_conflict_do_nothing()
+    inserted = session.execute(statement.returning(ProcessedUpdate.bot_id, ProcessedUpdate.update_id))
+    return {tuple(row) for row in inserted}
+
+
+def _collect(facts: Facts, payload: dict) -> None:
+    try:
+        facts.add(Update.de_json(payload, None))
+    except Exception:
+        # A malformed update must not block its conversation: count what the others say, log this one.
+        log.exception("stats could not read an update", extra={"update_id": payload.get("update_id")})
+
+
+def _write(session: Session, facts: Facts) -> None:
+    if facts.users:
+        _upsert_latest(session, TelegramUser, list(facts.users.values()), ["id"])
+    if facts.chats:
+        _upsert_latest(session, Chat, list(facts.chats.values()), ["id"])
+    if facts.memberships:
+        _write_memberships(session, facts)
+    if facts.messages:
+        rows = [
+            {"day": day, "chat_id": chat, "user_id": user, "messages": n}
+            for (day, chat, user), n in facts.messages.items()
+        ]
+        statement = insert_for(session, MessageCount).values(rows)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["day", "chat_id", "user_id"],
+                set_={"messages": MessageCount.messages + statement.excluded.messages},
+            )
+        )
+
+
+def _upsert_latest(session: Session, model, rows: list[dict], keys: list[str]) -> None:
+    """Insert, or overwrite every column but first_seen with the batch's latest values."""
+    statement = insert_for(session, model).values(rows)
+    updated = {c: statement.excluded[c] for c in rows[0] if c not in (*keys, "first_seen")}
+    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updated))
+
+
+def _write_memberships(session: Session, facts: Facts) -> None:
+    """Two statements: status changes overwrite; a message only proves presence and refreshes last_seen."""
+    changed, seen = [], []
+    for (chat_id, user_id), (status, when) in facts.memberships.items():
+        row = {
+            "chat_id": chat_id,
+            "user_id": user_id,
+            "status": status or "member",
+            "status_since": when,
+            "last_seen": when,
+        }
+        (seen if status is None else changed).append(row)
+    if changed:
+        _upsert_latest(session, Membership, changed, ["chat_id", "user_id"])
+    if seen:
+        statement = insert_for(session, Membership).values(seen)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["chat_id", "user_id"], set_={"last_seen": statement.excluded.last_seen}
+            )
+        )

@@ -1,0 +1,119 @@
+"""Celery wiring shared by every worker: one app per service, each on its own queue.
+
+Updates do not travel as ordinary Celery tasks: the gateway fills per-conversation mailboxes and wakes a
+service's `drain` task (see mailbox.py). `register_drain` turns a service's batch handler into that task.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+import redis
+from celery import Celery
+from celery.signals import setup_logging, worker_process_init
+
+from aula_shared import components
+from aula_shared import db as aula_db
+from aula_shared import logging as aula_logging
+from aula_shared import redis as aula_redis
+from aula_shared.envelope import Envelope
+from aula_shared.mailbox import Drainer, LockBusy, drain_task_name, queue_name, sweep
+from aula_shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A drain task may run for minutes on a busy chat; past this, Redis hands an unacknowledged message to another
+# worker (harmless: the conversation lock stops a second drainer). Also bounds recovery after a host is lost.
+VISIBILITY_TIMEOUT_SECONDS = 300
+SWEEP_INTERVAL_SECONDS = 30.0
+
+
+def make_celery(service: str, settings: Settings, include: Iterable[str] = ()) -> Celery:
+    """The Celery app of one service; its tasks go to the queue `aula.<service>` unless routed elsewhere."""
+    app = Celery(f"aula.{service}", broker=settings.require_redis(), include=list(include))
+    app.conf.update(
+        task_default_queue=queue_name(service),
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_acks_late=True,  # a worker killed mid-task loses nothing: the message is handed out again
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
+        enable_utc=True,
+        timezone="UTC",
+    )
+    app.aula_settings = settings
+    return app
+
+
+@setup_logging.connect
+def _configure_logging(**_kwargs) -> None:
+    aula_logging.configure()
+
+
+@worker_process_init.connect
+def _after_fork(**_kwargs) -> None:
+    # Connections inherited from the parent process must not be shared with it.
+    aula_db.dispose_all()
+    aula_redis.reset()
+
+
+def register_drain(
+    app: Celery,
+    service: str,
+    batch_handler: Callable[[], Callable[[list[Envelope]], None]],
+    batch_size: int = 200,
+) -> None:
+    """Add the service's `drain` and `sweep` tasks. `batch_handler()` is called once per process."""
+    drainers: dict[str, Drainer] = {}
+
+    def drainer() -> Drainer:
+        url = app.aula_settings.require_redis()
+        if url not in drainers:
+            drainers[url] = Drainer(aula_redis.client(url), service, batch_handler(), batch_size=batch_size)
+        return drainers[url]
+
+    @app.task(name=drain_task_name(service), bind=True, max_retries=None)
+    def drain(task, conversation: str) -> int:
+        try:
+            return drainer().drain(conversation)
+        except LockBusy as busy:
+            # Another drainer holds the conversation, or one died holding it: look again when its lease ends.
+            if task.request.retries >= 10:
+                return 0  # the sweeper takes over from here
+            raise task.retry(countdown=busy.retry_in + 0.5) from None
+        except redis.ConnectionError as error:
+            raise task.retry(countdown=min(60, 2**task.request.retries), exc=error) from None
+
+    @app.task(name=f"aula.{service}.sweep")
+    def sweep_mailboxes() -> int:
+        woken = sweep(aula_redis.client(app.aula_settings.require_redis()), service)
+        if woken:
+            log.warning("woke stalled mailboxes", extra={"service": service, "count": len(woken)})
+        return len(woken)
+
+
+def sweep_schedule(service: str) -> dict[str, dict]:
+    return {
+        f"{service}-sweep": {
+            "task": f"aula.{service}.sweep",
+            "schedule": SWEEP_INTERVAL_SECONDS,
+            "options": {"queue": queue_name(service)},
+        }
+    }
+
+
+def beat_app(settings: Settings) -> Celery:
+    """One beat for the whole platform: the schedules of every component, each task sent to its own queue."""
+    app = make_celery("beat", settings)
+    schedule: dict[str, dict] = {}
+    for component in components.discover():
+        if component.beat_schedule:
+            schedule.update(components.load(component.beat_schedule))
+    app.conf.beat_schedule = schedule
+    app.conf.beat_schedule_filename = "var/celerybeat-schedule"
+    return app

@@ -1,0 +1,126 @@
+"""The operator CLI, `aula`.
+
+The platform's own commands live here; each service adds its commands through its Component
+(see components.py), so the CLI never imports a service it does not run.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from aula_shared import components
+from aula_shared.settings import Settings, SettingsError
+
+# Groups every component may add commands to; a component may also add a new top-level group.
+GROUPS = ("db", "bots", "groups", "roles", "catalog", "staff", "users")
+
+
+class OperatorError(click.ClickException):
+    """An error reported to the operator as one line, exit status 1."""
+
+
+def settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        raise OperatorError(str(error)) from None
+
+
+@click.group()
+def aula() -> None:
+    """Aula's operator CLI."""
+
+
+@aula.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every component's migrations (idempotent)."""
+    from aula_shared import migrations
+
+    config = settings()
+    for component in components.discover():
+        if component.migrations:
+            migrations.upgrade(component, config.database_url_for(component.database or "platform"))
+            click.echo(f"{component.name}: up to date")
+
+
+@aula.command("serve")
+@click.argument("name")
+def serve(name: str) -> None:
+    """Run one HTTP service in the foreground: gateway, catalog or simulator."""
+    available = dict(components.servers())
+    if name not in available:
+        raise click.BadParameter(f"unknown service {name!r}; one of: {', '.join(sorted(available))}")
+    components.load(available[name])(settings())
+
+
+@aula.command("worker", context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def worker(name: str, celery_args: tuple[str, ...]) -> None:
+    """Run one Celery worker in the foreground: moderation or stats (extra arguments go to Celery)."""
+    workers = {c.name: c.worker for c in components.discover() if c.worker}
+    if name not in workers:
+        raise click.BadParameter(f"unknown worker {name!r}; one of: {', '.join(sorted(workers))}")
+    app = components.load(workers[name])(settings())
+    app.worker_main(["worker", *celery_args])
+
+
+@aula.command("beat")
+def beat() -> None:
+    """Run the periodic-task scheduler of every component."""
+    from aula_shared.celery import beat_app
+
+    beat_app(settings()).start(["beat", "--loglevel", "INFO"])
+
+
+@aula.command("run")
+def run() -> None:
+    """Run the whole platform in the foreground (what `make run` does)."""
+    from aula_shared.launcher import run_platform
+
+    run_platform(settings())
+
+
+def _install_component_commands() -> None:
+    for name in GROUPS:
+        if name not in aula.commands:
+            aula.add_command(click.Group(name, help=f"{name.capitalize()} commands."))
+    for component in components.discover():
+        if not component.commands:
+            continue
+        for group_name, command in components.load(component.commands)():
+            group = aula.commands.get(group_name)
+            if group is None:
+                group = click.Group(group_name)
+                aula.add_command(group)
+            group.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: every failure is one line on stderr and a non-zero status."""
+    _install_component_commands()
+    try:
+        aula.main(args=argv, prog_name="aula", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aula: aborted", err=True)
+        return 1
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.UsageError as error:
+        click.echo(f"aula: {error.format_message()}", err=True)
+        return 2
+    except click.ClickException as error:
+        click.echo(f"aula: {error.format_message()}", err=True)
+        return error.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

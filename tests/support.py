@@ -1,0 +1,92 @@
+"""Helpers for tests that run Aula's real processes: free ports, service processes, waiting."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+AULA = str(Path(sys.executable).with_name("aula"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(
+    predicate: Callable[[], object], timeout: float = 20.0, interval: float = 0.05, what: str = ""
+) -> object:
+    """Poll until predicate() is truthy; returns its value or fails the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as error:  # a service still starting refuses connections
+            last_error = error
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what or predicate}: last error {last_error!r}")
+
+
+def wait_http(url: str, timeout: float = 20.0) -> None:
+    wait_until(lambda: httpx.get(url, timeout=1).status_code == 200, timeout, what=url)
+
+
+class Process:
+    """An Aula process (`aula …`) with its own environment; output goes to a log file for post-mortems."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.args, self.env, self.log_path = args, env, log_path
+        self.popen: subprocess.Popen | None = None
+
+    def start(self) -> Process:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the process
+        self.popen = subprocess.Popen(
+            [AULA, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
+        )
+        return self
+
+    def signal(self, signum: int) -> None:
+        if self.popen and self.popen.poll() is None:
+            os.killpg(self.popen.pid, signum)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if not self.popen or self.popen.poll() is not None:
+            return
+        self.signal(signal.SIGTERM)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.signal(signal.SIGKILL)
+            self.popen.wait(5)
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group at once: no clean-up, no acknowledgements."""
+        self.signal(signal.SIGKILL)
+        if self.popen:
+            self.popen.wait(5)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@contextlib.contextmanager
+def running(process: Process) -> Iterator[Process]:
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()

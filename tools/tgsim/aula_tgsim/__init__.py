@@ -1,0 +1,1 @@
+"""Telegram Bot API simulator: a dev and test stand-in for api.telegram.org."""
