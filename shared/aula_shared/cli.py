@@ -105,9 +105,12 @@ def _install_component_commands() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every failure is one line on stderr and a non-zero status."""
-    _install_component_commands()
+    args = sys.argv[1:] if argv is None else argv
+    # Services start without importing every component's CLI module: only operator commands need them.
+    if not args or args[0] not in aula.commands:
+        _install_component_commands()
     try:
-        aula.main(args=argv, prog_name="aula", standalone_mode=False)
+        aula.main(args=args, prog_name="aula", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aula: aborted", err=True)
         return 1

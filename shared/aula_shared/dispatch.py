@@ -20,6 +20,7 @@ from telegram import Update
 from aula_shared.envelope import Envelope
 from aula_shared.mailbox import bitmap_slot
 from aula_shared.router import Router
+from aula_shared.updates import decode_update
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,6 @@ DEAD_LETTER_LIMIT = 10_000
 
 def dead_letter_key(service: str) -> str:
     return f"aula:dead:{service}"
-
-
-def decode(envelope: Envelope) -> Update:
-    return Update.de_json(orjson.loads(envelope.raw), None)
 
 
 def _done_key(service: str, bot_id: int, update_id: int) -> tuple[str, int]:
@@ -73,7 +70,7 @@ class UpdateDispatcher:
 
     def _handle(self, envelope: Envelope, payload: dict) -> None:
         try:
-            update = Update.de_json(payload, None)
+            update = decode_update(payload)
             self._router.route(update, self._make_context(envelope, update))
         except INFRASTRUCTURE_ERRORS:
             raise

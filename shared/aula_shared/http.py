@@ -29,5 +29,4 @@ def serve_wsgi(factory: str, settings: Settings, port: int, name: str) -> None:
         factory=True,
         respawn_failed_workers=True,
         log_access=False,
-        process_name=f"aula-{name}",
     ).serve()

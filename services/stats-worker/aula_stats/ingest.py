@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 
 import orjson
 from sqlalchemy.orm import Session
-from telegram import Update
 
 from aula_shared.db import insert_for, session_scope
 from aula_shared.envelope import Envelope
+from aula_shared.updates import decode_update
 from aula_stats.facts import Facts
 from aula_stats.models import Chat, Membership, MessageCount, ProcessedUpdate, TelegramUser
 
@@ -50,7 +50,7 @@ def _claim(session: Session, keys: list[tuple[int, int]]) -> set[tuple[int, int]
 
 def _collect(facts: Facts, payload: dict) -> None:
     try:
-        facts.add(Update.de_json(payload, None))
+        facts.add(decode_update(payload))
     except Exception:
         # A malformed update must not block its conversation: count what the others say, log this one.
         log.exception("stats could not read an update", extra={"update_id": payload.get("update_id")})
@@ -78,10 +78,15 @@ def _write(session: Session, facts: Facts) -> None:
 
 
 def _upsert_latest(session: Session, model, rows: list[dict], keys: list[str]) -> None:
-    """Insert, or overwrite every column but first_seen with the batch's latest values."""
+    """Insert, or overwrite every column but first_seen — unless the stored row was seen later.
+
+    Conversations are drained in parallel, so a user's older update from one chat may be written after a
+    newer one from another chat; the time the update happened decides, not the time it was processed.
+    """
     statement = insert_for(session, model).values(rows)
     updated = {c: statement.excluded[c] for c in rows[0] if c not in (*keys, "first_seen")}
-    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updated))
+    newer = model.__table__.c.last_seen <= statement.excluded.last_seen
+    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updated, where=newer))
 
 
 def _write_memberships(session: Session, facts: Facts) -> None:
