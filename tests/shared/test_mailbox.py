@@ -1,0 +1,160 @@
+"""Mailboxes: every update once, each conversation in order, conversations in parallel (real Redis).
+
+The drainers here are threads taking wake-ups from the very list Celery would consume, so the test sees
+the mailbox protocol itself: no lost wake-up, no update handled twice or out of order, whatever the
+interleaving of conversations and drainers.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import threading
+import time
+from collections import defaultdict
+
+import orjson
+import pytest
+
+from aula_shared.envelope import pack
+from aula_shared.mailbox import (
+    Drainer,
+    Enqueuer,
+    LockBusy,
+    celery_message,
+    lock_key,
+    mailbox_key,
+    queue_name,
+    sweep,
+)
+
+SERVICE = "stats"
+
+
+def conversation_of(message: bytes) -> str:
+    body = orjson.loads(base64.b64decode(orjson.loads(message)["body"]))
+    return body[0][0]
+
+
+def update(update_id: int, chat: int) -> bytes:
+    return orjson.dumps({"update_id": update_id, "message": {"chat": {"id": chat}, "seq": update_id}})
+
+
+def test_celery_message_has_the_shape_kombu_reads():
+    message = orjson.loads(celery_message("aula.stats.drain", "aula.stats", ["-100"]))
+    assert message["headers"]["task"] == "aula.stats.drain"
+    assert message["properties"]["delivery_info"]["routing_key"] == "aula.stats"
+    assert message["properties"]["body_encoding"] == "base64"
+    args, kwargs, embed = orjson.loads(base64.b64decode(message["body"]))
+    assert (args, kwargs) == (["-100"], {})
+    assert set(embed) == {"callbacks", "errbacks", "chain", "chord"}
+
+
+@pytest.mark.timeout(60)
+def test_interleaved_conversations_are_each_handled_once_and_in_order(redis_client):
+    enqueuer = Enqueuer(redis_client, consumers=[SERVICE])
+    chats, per_chat = 40, 50
+    order = [(chat, n) for n in range(per_chat) for chat in range(chats)]
+    random.Random(7).shuffle(order)  # interleave the chats; ids still rise within each chat
+    handled: dict[str, list[int]] = defaultdict(list)
+    guard = threading.Lock()
+    in_flight: set[str] = set()
+    overlap = []
+
+    def handle(batch):
+        conversation = str(orjson.loads(batch[0].raw)["message"]["chat"]["id"])
+        with guard:
+            if conversation in in_flight:
+                overlap.append(conversation)
+            in_flight.add(conversation)
+        time.sleep(random.random() / 500)  # let the producer append while we work
+        with guard:
+            handled[conversation] += [orjson.loads(e.raw)["message"]["seq"] for e in batch]
+            in_flight.discard(conversation)
+
+    stop = threading.Event()
+
+    def drainer_loop():
+        drainer = Drainer(redis_client, SERVICE, handle, batch_size=7)
+        while not stop.is_set():
+            item = redis_client.brpop([queue_name(SERVICE)], timeout=0.2)
+            if item is None:
+                continue
+            conversation = conversation_of(item[1])
+            while True:
+                try:
+                    drainer.drain(conversation)
+                    break
+                except LockBusy:
+                    time.sleep(0.01)  # as the Celery task retries when the lease ends
+
+    threads = [threading.Thread(target=drainer_loop) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    expected: dict[str, list[int]] = defaultdict(list)
+    for update_id, (chat, _) in enumerate(order, start=1):
+        raw = update(update_id, -chat - 1)
+        assert enqueuer.enqueue(1, update_id, str(-chat - 1), pack(1, raw))
+        expected[str(-chat - 1)].append(update_id)
+    deadline = time.monotonic() + 30
+    while sum(map(len, handled.values())) < len(order) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    for thread in threads:
+        thread.join()
+
+    assert overlap == []  # never two drainers on one conversation
+    assert dict(handled) == dict(expected)  # all of them, once, in the order they were sent
+    assert not list(redis_client.scan_iter(match="aula:mbox:*"))
+
+
+def test_a_duplicate_update_id_is_refused_atomically(redis_client):
+    enqueuer = Enqueuer(redis_client, consumers=["moderation", "stats"])
+    assert enqueuer.enqueue(1, 10, "-5", pack(1, update(10, -5))) is True
+    assert enqueuer.enqueue(1, 10, "-5", pack(1, update(10, -5))) is False
+    assert enqueuer.enqueue(2, 10, "-5", pack(2, update(10, -5))) is True  # another bot's id 10
+    for service in ("moderation", "stats"):
+        assert redis_client.llen(mailbox_key(service, "-5")) == 2
+        assert redis_client.llen(queue_name(service)) == 1
+
+
+def test_ids_far_apart_use_separate_bitmaps_that_expire(redis_client):
+    enqueuer = Enqueuer(redis_client, consumers=[SERVICE])
+    assert enqueuer.enqueue(1, 5, "-5", b"x")
+    assert enqueuer.enqueue(1, 900_000_005, "-5", b"y")
+    keys = sorted(k.decode() for k in redis_client.scan_iter(match="aula:seen:*"))
+    assert len(keys) == 2
+    assert all(0 < redis_client.ttl(k) <= 48 * 3600 for k in keys)
+
+
+def test_a_busy_conversation_reports_when_its_lease_ends(redis_client):
+    redis_client.set(lock_key(SERVICE, "-9"), "someone-else", px=5000)
+    redis_client.rpush(mailbox_key(SERVICE, "-9"), pack(1, update(1, -9)))
+    drainer = Drainer(redis_client, SERVICE, lambda batch: pytest.fail("must not run"))
+    with pytest.raises(LockBusy) as busy:
+        drainer.drain("-9")
+    assert 0 < busy.value.retry_in <= 5
+    assert redis_client.llen(mailbox_key(SERVICE, "-9")) == 1
+
+
+def test_a_failing_batch_stays_in_the_mailbox_and_frees_the_conversation(redis_client):
+    redis_client.rpush(mailbox_key(SERVICE, "-9"), pack(1, update(1, -9)), pack(1, update(2, -9)))
+
+    def explode(batch):
+        raise ConnectionError("database down")
+
+    with pytest.raises(ConnectionError):
+        Drainer(redis_client, SERVICE, explode).drain("-9")
+    assert redis_client.llen(mailbox_key(SERVICE, "-9")) == 2
+    assert not redis_client.exists(lock_key(SERVICE, "-9"))
+    seen = []
+    assert Drainer(redis_client, SERVICE, lambda batch: seen.extend(batch)).drain("-9") == 2
+    assert [orjson.loads(e.raw)["update_id"] for e in seen] == [1, 2]
+
+
+def test_the_sweeper_wakes_only_mailboxes_without_a_drainer(redis_client):
+    redis_client.rpush(mailbox_key(SERVICE, "-1"), b"1\n{}")
+    redis_client.rpush(mailbox_key(SERVICE, "-2"), b"1\n{}")
+    redis_client.set(lock_key(SERVICE, "-2"), "alive", px=10_000)
+    assert sweep(redis_client, SERVICE) == ["-1"]
+    assert [conversation_of(m) for m in redis_client.lrange(queue_name(SERVICE), 0, -1)] == ["-1"]
