@@ -72,6 +72,23 @@ def worker(name: str, celery_args: tuple[str, ...]) -> None:
     app.worker_main(["worker", *celery_args])
 
 
+@aula.command("ping")
+@click.argument("name")
+def ping(name: str) -> None:
+    """Health check: exit 0 if the NAME worker on this host answers within 5 s."""
+    import socket
+
+    workers = {c.name: c.worker for c in components.discover() if c.worker}
+    if name not in workers:
+        raise click.BadParameter(f"unknown worker {name!r}; one of: {', '.join(sorted(workers))}")
+    app = components.load(workers[name])(settings())
+    replies = app.control.ping(timeout=5)
+    host = socket.gethostname()
+    if not any(host in node for reply in replies for node in reply):
+        raise OperatorError(f"no {name} worker answered on {host}")
+    click.echo(f"{name} worker on {host} is alive")
+
+
 @aula.command("beat")
 def beat() -> None:
     """Run the periodic-task scheduler of every component."""

@@ -14,7 +14,7 @@ import time
 import orjson
 
 # A bot token is "<bot id>:<35 characters>"; match generously so that a slightly different one is hidden too.
-_TOKEN = re.compile(r"\b\d{5,16}:[A-Za-z0-9_-]{20,}")
+_TOKEN = re.compile(r"(?<!\d)\d{5,16}:[A-Za-z0-9_-]{20,}")  # also inside "bot<token>"
 _SECRET_PARAM = re.compile(r"(?i)((?:token|secret|secret_token|password)=)[^&\s\"']+")
 REDACTED = "[redacted]"
 

@@ -14,6 +14,7 @@ Design (see ARCHITECTURE.md, "Ordering"):
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -126,11 +127,23 @@ return 0
 """
 
 
+def load_script(connection: redis.Redis, source: str):
+    """Register a Lua script and load it now, so that its first call is not a NOSCRIPT round trip.
+
+    (The embedded Redis drops a connection after an error reply, NOSCRIPT included.) If Redis is down, the
+    script loads on first use instead: a service must start, and answer 503, without Redis.
+    """
+    script = connection.register_script(source)
+    with contextlib.suppress(redis.RedisError):
+        script.sha = connection.script_load(source)
+    return script
+
+
 class Enqueuer:
     """The gateway's side: put one update into every consumer's mailbox, once."""
 
     def __init__(self, connection: redis.Redis, consumers: Iterable[str] = UPDATE_CONSUMERS) -> None:
-        self._script = connection.register_script(ENQUEUE_SCRIPT)
+        self._script = load_script(connection, ENQUEUE_SCRIPT)
         self._consumers = tuple(consumers)
 
     def enqueue(self, bot_id: int, update_id: int, conversation: str, packed: bytes) -> bool:
@@ -168,9 +181,9 @@ class Drainer:
         self._handle_batch = handle_batch
         self._batch_size = batch_size
         self._lease_ms = lease_ms
-        self._release_if_empty = connection.register_script(RELEASE_IF_EMPTY_SCRIPT)
-        self._extend = connection.register_script(EXTEND_SCRIPT)
-        self._release = connection.register_script(RELEASE_SCRIPT)
+        self._release_if_empty = load_script(connection, RELEASE_IF_EMPTY_SCRIPT)
+        self._extend = load_script(connection, EXTEND_SCRIPT)
+        self._release = load_script(connection, RELEASE_SCRIPT)
 
     def drain(self, conversation: str) -> int:
         """Handle everything in the mailbox; returns how many updates. Raises LockBusy if another drainer runs."""

@@ -15,6 +15,30 @@ class SettingsError(ValueError):
     """A variable of the environment has a value Aula cannot use."""
 
 
+# Secrets may come as files (Docker/Swarm secrets): NAME_FILE=/run/secrets/… is read in place of NAME.
+_SECRET_VARIABLES = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "CATALOG_DATABASE_URL",
+    "MODERATION_DATABASE_URL",
+    "STATS_DATABASE_URL",
+    "REDIS_URL",
+)
+
+
+def _with_secret_files(env: Mapping[str, str]) -> dict[str, str]:
+    resolved = dict(env)
+    for name in _SECRET_VARIABLES:
+        path = env.get(f"{name}_FILE")
+        if path and not env.get(name):
+            try:
+                with open(path, encoding="utf-8") as secret:
+                    resolved[name] = secret.read().strip()
+            except OSError as error:
+                raise SettingsError(f"{name}_FILE: cannot read {path}: {error.strerror}") from None
+    return resolved
+
+
 def _optional_int(env: Mapping[str, str], name: str) -> int | None:
     raw = env.get(name, "").strip()
     if not raw:
@@ -49,7 +73,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
+        env = _with_secret_files(os.environ if env is None else env)
         language = env.get("DEFAULT_LANGUAGE", "it").strip() or "it"
         if language not in LANGUAGES:
             raise SettingsError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}, got {language!r}")
