@@ -72,7 +72,10 @@ def _empty(connection: redis.Redis) -> None:
 
 
 def fixture_updates() -> list[Path]:
-    return sorted((FIXTURES / "updates").glob("*.json"))
+    paths = sorted((FIXTURES / "updates").glob("*.json"))
+    if not paths:  # an empty parametrisation would be skipped silently: fail instead
+        raise RuntimeError(f"no Telegram fixtures under {FIXTURES}; the team's shelf must sit beside the project")
+    return paths
 
 
 def fixture_response(name: str) -> bytes:
