@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aula_moderation.models import ManagedChat
-from aula_shared.db import session_scope
+from aula_shared.db import insert_for, session_scope
 
 
 def manage(database_url: str, chat_id: int, bot_id: int, title: str | None, language: str) -> bool:
@@ -38,3 +40,25 @@ def migrate(database_url: str, old_id: int, new_id: int) -> bool:
         new.bot_id, new.title, new.language, new.managed = old.bot_id, old.title, old.language, old.managed
         old.migrated_to, old.managed = new_id, False
         return True
+
+
+def is_managed(database_url: str, chat_id: int) -> bool:
+    chat = find(database_url, chat_id)
+    return chat is not None and chat.managed
+
+
+def claim_unmanaged_notice(database_url: str, chat_id: int, bot_id: int) -> bool:
+    """True exactly once per unmanaged chat: whoever inserts the record sends the notice."""
+    with session_scope(database_url) as session:
+        statement = insert_for(session, ManagedChat).values(
+            id=chat_id,
+            bot_id=bot_id,
+            managed=False,
+            settings={},
+            notice_sent_at=datetime.now(UTC),
+            language="it",
+            created_at=datetime.now(UTC),
+            updated_at=datetime.now(UTC),
+        )
+        inserted = session.execute(statement.on_conflict_do_nothing().returning(ManagedChat.id)).first()
+        return inserted is not None

@@ -32,5 +32,6 @@ class ManagedChat(Base):
     migrated_to: Mapped[int | None] = mapped_column(BigInteger)
     # An unmanaged chat is told its id once (so staff can add it), then left alone.
     managed: Mapped[bool] = mapped_column(Boolean, default=True)
+    notice_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

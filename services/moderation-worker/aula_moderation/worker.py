@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from celery import Celery
 
-from aula_moderation.handlers import Context, build_router
+from aula_moderation.handlers import Context, Services, build_router
 from aula_shared import redis as aula_redis
 from aula_shared.celery import make_celery, register_drain, sweep_schedule
 from aula_shared.dispatch import UpdateDispatcher
+from aula_shared.platform.clients import BotClients
 from aula_shared.settings import Settings
 
 SERVICE = "moderation"
@@ -20,11 +21,12 @@ def create_app(settings: Settings | None = None) -> Celery:
     database_url = settings.database_url_for(SERVICE)
 
     def batch_handler() -> UpdateDispatcher:
+        services = Services(settings, database_url, BotClients(settings))
         return UpdateDispatcher(
             SERVICE,
             aula_redis.client(settings.require_redis()),
             build_router(),
-            lambda envelope, update: Context(envelope.bot_id, update, database_url),
+            lambda envelope, update: Context(envelope.bot_id, update, services),
         )
 
     register_drain(app, SERVICE, batch_handler, batch_size=50)

@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("settings", sa.JSON(), nullable=False),
         sa.Column("migrated_to", sa.BigInteger()),
         sa.Column("managed", sa.Boolean(), nullable=False, server_default=sa.true()),
+        sa.Column("notice_sent_at", sa.DateTime(timezone=True)),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
