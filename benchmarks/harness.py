@@ -85,6 +85,37 @@ def wait_http(url: str, timeout: float = 30) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its descendants (Linux /proc)."""
+    clock = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for child in [pid, *_descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / clock
+    return total
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            child = int(stat.parent.name)
+            found += [child, *_descendants(child)]
+    return found
+
+
+def redis_server_cpu_seconds() -> float:
+    info = redis.Redis.from_url(REDIS_SERVER).info("cpu")
+    return info["used_cpu_sys"] + info["used_cpu_user"]
+
+
 @dataclass
 class WrkResult:
     requests_per_second: float
@@ -92,6 +123,7 @@ class WrkResult:
     p99_ms: float
     non_2xx: int
     errors: int
+    requests: int = 0
 
 
 def _ms(value: str) -> float:
@@ -108,6 +140,7 @@ def wrk(url: str, script: Path, connections: int = 50, seconds: int = 10, thread
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return WrkResult(
+        requests=int(re.search(r"(\d+) requests in", out).group(1)),
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         p50_ms=_ms(re.search(r"\s50%\s+(\S+)", out).group(1)),
         p99_ms=_ms(re.search(r"\s99%\s+(\S+)", out).group(1)),

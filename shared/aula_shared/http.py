@@ -17,6 +17,9 @@ def serve_wsgi(factory: str, settings: Settings, port: int, name: str) -> None:
     from granian.server import Server
 
     workers = int(os.environ.get("AULA_HTTP_WORKERS", "2"))
+    # granian's WSGI default is hundreds of threads per worker; a few overlap the Redis and database waits,
+    # more only fight over the GIL.
+    threads = int(os.environ.get("AULA_HTTP_THREADS", "8"))
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # /metrics must add up the counters of every worker process.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=f"aula-{name}-metrics-")
@@ -26,6 +29,7 @@ def serve_wsgi(factory: str, settings: Settings, port: int, name: str) -> None:
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
+        blocking_threads=threads,
         factory=True,
         respawn_failed_workers=True,
         log_access=False,

@@ -1,7 +1,7 @@
 """Per-conversation mailboxes: how an update is enqueued once, kept in order, and drained by Celery.
 
 Design (see ARCHITECTURE.md, "Ordering"):
-- The gateway runs ENQUEUE_SCRIPT, one atomic Redis round trip that marks `update_id` as seen (a bitmap per
+- The gateway runs the enqueue script, one atomic Redis round trip that marks `update_id` as seen (a bitmap per
   bot), appends the packed update to the mailbox of its conversation for every consuming service, and, when
   a mailbox was empty, pushes a Celery "drain" message naming that conversation onto the service's queue.
 - A drain task takes the conversation's lock, handles the mailbox's updates in order in batches, trims what it
@@ -13,7 +13,6 @@ Design (see ARCHITECTURE.md, "Ordering"):
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import logging
 import uuid
@@ -52,17 +51,20 @@ def bitmap_slot(prefix: str, bot_id: int, update_id: int) -> tuple[str, int]:
     return f"{prefix}:{bot_id}:{update_id >> _BITMAP_SHIFT}", update_id & ((1 << _BITMAP_SHIFT) - 1)
 
 
-def celery_message(task_name: str, queue: str, args: Sequence[object], origin: str = "aula") -> bytes:
+def celery_message(
+    task_name: str, queue: str, args: Sequence[object], origin: str = "aula", task_id: str | None = None
+) -> bytes:
     """A Celery (protocol 2) task message as kombu's Redis transport stores it in the queue's list.
 
     Publishing through Celery's API costs ~250 µs per message (a client object per publish, entity
-    declarations, base64 plus an argsrepr copy); building the same message directly costs a few µs.
+    declarations, base64 plus an argsrepr copy); this costs a few µs. The body is left as JSON text
+    (no body_encoding), which kombu hands to Celery as is — and which the gateway's Lua can assemble.
     """
-    task_id = str(uuid.uuid4())
+    task_id = task_id or str(uuid.uuid4())
     body = orjson.dumps([list(args), {}, {"callbacks": None, "errbacks": None, "chain": None, "chord": None}])
     return orjson.dumps(
         {
-            "body": base64.b64encode(body).decode(),
+            "body": body.decode(),
             "content-encoding": "utf-8",
             "content-type": "application/json",
             "headers": {
@@ -89,24 +91,52 @@ def celery_message(task_name: str, queue: str, args: Sequence[object], origin: s
                 "delivery_mode": 2,
                 "delivery_info": {"exchange": "", "routing_key": queue},
                 "priority": 0,
-                "body_encoding": "base64",
                 "delivery_tag": task_id,
             },
         }
     )
 
 
-# KEYS: seen bitmap, then (mailbox, queue) per consumer. ARGV: bit, ttl, packed update, then drain message per consumer.
-ENQUEUE_SCRIPT = """
-if redis.call('SETBIT', KEYS[1], ARGV[1], 1) == 1 then return 0 end
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-for i = 1, (#KEYS - 1) / 2 do
-  if redis.call('RPUSH', KEYS[2 * i], ARGV[3]) == 1 then
-    redis.call('LPUSH', KEYS[2 * i + 1], ARGV[3 + i])
-  end
-end
-return 1
-"""
+_CONVERSATION_MARK, _TASK_MARK = "@@CONVERSATION@@", "@@TASK@@"
+
+
+def _lua_drain_message(service: str) -> str:
+    """A Lua expression building the drain message of `service` from the variables `conv` and `task`."""
+    template = celery_message(
+        drain_task_name(service), queue_name(service), [_CONVERSATION_MARK], "gateway", f"{_TASK_MARK}-{service}"
+    ).decode()
+    pieces = []
+    for i, chunk in enumerate(template.split(_CONVERSATION_MARK)):
+        if i:
+            pieces.append("conv")
+        for j, part in enumerate(chunk.split(_TASK_MARK)):
+            if j:
+                pieces.append("task")
+            if part:
+                pieces.append(f"[==[{part}]==]")
+    return " .. ".join(pieces)
+
+
+def enqueue_script(consumers: Sequence[str]) -> str:
+    """The gateway's one Redis call (see the module docstring); generated for a fixed list of consumers.
+
+    KEYS: seen bitmap, then (mailbox, queue) per consumer. ARGV: bit, ttl, packed update, conversation, task id.
+    A drain message is assembled only for a mailbox that was empty, so a busy chat costs one RPUSH.
+    """
+    lines = [
+        "if redis.call('SETBIT', KEYS[1], ARGV[1], 1) == 1 then return 0 end",
+        "redis.call('EXPIRE', KEYS[1], ARGV[2])",
+        "local conv, task = ARGV[4], ARGV[5]",
+    ]
+    for i, service in enumerate(consumers):
+        mailbox, queue = 2 + 2 * i, 3 + 2 * i
+        lines.append(
+            f"if redis.call('RPUSH', KEYS[{mailbox}], ARGV[3]) == 1 then "
+            f"redis.call('LPUSH', KEYS[{queue}], {_lua_drain_message(service)}) end"
+        )
+    lines.append("return 1")
+    return "\n".join(lines)
+
 
 # KEYS: lock, mailbox. ARGV: token. Releases the lock only if the mailbox is empty; 1 = released.
 RELEASE_IF_EMPTY_SCRIPT = """
@@ -143,18 +173,22 @@ class Enqueuer:
     """The gateway's side: put one update into every consumer's mailbox, once."""
 
     def __init__(self, connection: redis.Redis, consumers: Iterable[str] = UPDATE_CONSUMERS) -> None:
-        self._script = load_script(connection, ENQUEUE_SCRIPT)
         self._consumers = tuple(consumers)
+        self.script = load_script(connection, enqueue_script(self._consumers))
+
+    def arguments(self, bot_id: int, update_id: int, conversation: str, packed: bytes) -> tuple[list, list]:
+        """(KEYS, ARGV) of the enqueue script for one update."""
+        seen_key, bit = bitmap_slot("aula:seen", bot_id, update_id)
+        keys = [seen_key]
+        for service in self._consumers:
+            keys += (mailbox_key(service, conversation), queue_name(service))
+        task_id = f"{bot_id}-{update_id}"  # unique per update; the script appends the service
+        return keys, [bit, SEEN_TTL_SECONDS, packed, conversation, task_id]
 
     def enqueue(self, bot_id: int, update_id: int, conversation: str, packed: bytes) -> bool:
         """True if enqueued, False if this bot's update_id was enqueued before. Raises redis errors."""
-        seen_key, bit = bitmap_slot("aula:seen", bot_id, update_id)
-        keys = [seen_key]
-        messages = []
-        for service in self._consumers:
-            keys += (mailbox_key(service, conversation), queue_name(service))
-            messages.append(celery_message(drain_task_name(service), queue_name(service), [conversation], "gateway"))
-        return self._script(keys=keys, args=[bit, SEEN_TTL_SECONDS, packed, *messages]) == 1
+        keys, args = self.arguments(bot_id, update_id, conversation, packed)
+        return self.script(keys=keys, args=args) == 1
 
 
 class LockBusy(Exception):
