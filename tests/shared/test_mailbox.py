@@ -7,7 +7,6 @@ interleaving of conversations and drainers.
 
 from __future__ import annotations
 
-import base64
 import random
 import threading
 import time
@@ -32,7 +31,7 @@ SERVICE = "stats"
 
 
 def conversation_of(message: bytes) -> str:
-    body = orjson.loads(base64.b64decode(orjson.loads(message)["body"]))
+    body = orjson.loads(orjson.loads(message)["body"])
     return body[0][0]
 
 
@@ -44,8 +43,8 @@ def test_celery_message_has_the_shape_kombu_reads():
     message = orjson.loads(celery_message("aula.stats.drain", "aula.stats", ["-100"]))
     assert message["headers"]["task"] == "aula.stats.drain"
     assert message["properties"]["delivery_info"]["routing_key"] == "aula.stats"
-    assert message["properties"]["body_encoding"] == "base64"
-    args, kwargs, embed = orjson.loads(base64.b64decode(message["body"]))
+    assert "body_encoding" not in message["properties"]  # the body is JSON text, as the gateway's Lua writes it
+    args, kwargs, embed = orjson.loads(message["body"])
     assert (args, kwargs) == (["-100"], {})
     assert set(embed) == {"callbacks", "errbacks", "chain", "chord"}
 
@@ -106,6 +105,17 @@ def test_interleaved_conversations_are_each_handled_once_and_in_order(redis_clie
     assert overlap == []  # never two drainers on one conversation
     assert dict(handled) == dict(expected)  # all of them, once, in the order they were sent
     assert not list(redis_client.scan_iter(match="aula:mbox:*"))
+
+
+def test_the_gateway_script_writes_the_same_message_as_python(redis_client):
+    enqueuer = Enqueuer(redis_client, consumers=["moderation", "stats"])
+    assert enqueuer.enqueue(77, 5, "-1001", pack(77, update(5, -1001)))
+    for service in ("moderation", "stats"):
+        from_lua = orjson.loads(redis_client.lindex(queue_name(service), 0))
+        expected = orjson.loads(
+            celery_message(f"aula.{service}.drain", queue_name(service), ["-1001"], "gateway", f"77-5-{service}")
+        )
+        assert from_lua == expected
 
 
 def test_a_duplicate_update_id_is_refused_atomically(redis_client):
