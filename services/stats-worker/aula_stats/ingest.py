@@ -43,9 +43,9 @@ def _claim(session: Session, keys: list[tuple[int, int]]) -> set[tuple[int, int]
     rows = [
         {"bot_id": bot_id, "update_id": update_id, "processed_at": now} for bot_id, update_id in dict.fromkeys(keys)
     ]
-    statement = insert_for(session, ProcessedUpdate).values(rows).on_conflict_do_nothing()
-    inserted = session.execute(statement.returning(ProcessedUpdate.bot_id, ProcessedUpdate.update_id))
-    return {tuple(row) for row in inserted}
+    table = ProcessedUpdate.__table__
+    statement = insert_for(session, table).on_conflict_do_nothing().returning(table.c.bot_id, table.c.update_id)
+    return {tuple(row) for row in session.execute(statement, rows)}
 
 
 def _collect(facts: Facts, payload: dict) -> None:
@@ -56,11 +56,16 @@ def _collect(facts: Facts, payload: dict) -> None:
         log.exception("stats could not read an update", extra={"update_id": payload.get("update_id")})
 
 
+# Statements are built without values and executed with a list of rows: SQLAlchemy compiles each once per
+# process. RETURNING makes it send the rows as multi-row VALUES ("insertmanyvalues": one statement per table
+# per batch) rather than psycopg's executemany, which runs one statement per row.
+
+
 def _write(session: Session, facts: Facts) -> None:
     if facts.users:
-        _upsert_latest(session, TelegramUser, list(facts.users.values()), ["id"])
+        _upsert_latest(session, TelegramUser.__table__, list(facts.users.values()), ["id"])
     if facts.chats:
-        _upsert_latest(session, Chat, list(facts.chats.values()), ["id"])
+        _upsert_latest(session, Chat.__table__, list(facts.chats.values()), ["id"])
     if facts.memberships:
         _write_memberships(session, facts)
     if facts.messages:
@@ -68,25 +73,26 @@ def _write(session: Session, facts: Facts) -> None:
             {"day": day, "chat_id": chat, "user_id": user, "messages": n}
             for (day, chat, user), n in facts.messages.items()
         ]
-        statement = insert_for(session, MessageCount).values(rows)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["day", "chat_id", "user_id"],
-                set_={"messages": MessageCount.messages + statement.excluded.messages},
-            )
+        table = MessageCount.__table__
+        statement = insert_for(session, table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["day", "chat_id", "user_id"],
+            set_={"messages": table.c.messages + statement.excluded.messages},
         )
+        session.execute(statement.returning(table.c.day), rows)
 
 
-def _upsert_latest(session: Session, model, rows: list[dict], keys: list[str]) -> None:
+def _upsert_latest(session: Session, table, rows: list[dict], keys: list[str]) -> None:
     """Insert, or overwrite every column but first_seen — unless the stored row was seen later.
 
     Conversations are drained in parallel, so a user's older update from one chat may be written after a
     newer one from another chat; the time the update happened decides, not the time it was processed.
     """
-    statement = insert_for(session, model).values(rows)
+    statement = insert_for(session, table)
     updated = {c: statement.excluded[c] for c in rows[0] if c not in (*keys, "first_seen")}
-    newer = model.__table__.c.last_seen <= statement.excluded.last_seen
-    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updated, where=newer))
+    newer = table.c.last_seen <= statement.excluded.last_seen
+    upsert = statement.on_conflict_do_update(index_elements=keys, set_=updated, where=newer)
+    session.execute(upsert.returning(table.c[keys[0]]), rows)
 
 
 def _write_memberships(session: Session, facts: Facts) -> None:
@@ -101,12 +107,14 @@ def _write_memberships(session: Session, facts: Facts) -> None:
             "last_seen": when,
         }
         (seen if status is None else changed).append(row)
+    table = Membership.__table__
     if changed:
-        _upsert_latest(session, Membership, changed, ["chat_id", "user_id"])
+        _upsert_latest(session, table, changed, ["chat_id", "user_id"])
     if seen:
-        statement = insert_for(session, Membership).values(seen)
+        statement = insert_for(session, table)
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=["chat_id", "user_id"], set_={"last_seen": statement.excluded.last_seen}
-            )
+            ).returning(table.c.chat_id),
+            seen,
         )
