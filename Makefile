@@ -34,6 +34,7 @@ test: install
 
 bench: install
 	bash scripts/ensure-services.sh
+	bash scripts/ensure-wrk.sh
 	$(BIN)/python -m benchmarks
 
 lint: install

@@ -3,7 +3,8 @@
 Per update: skip it if this service already handled it (a redelivered batch after a crash), decode it once
 with python-telegram-bot, route it, then mark it handled. An update whose handler fails is logged and kept in
 the service's dead-letter list, so one bad update never blocks its conversation; infrastructure errors
-(Redis or the database unreachable) propagate, and the whole batch is tried again later.
+(Redis, the database or Telegram unreachable, a flood wait longer than the client waits) propagate, and the
+whole batch is tried again later.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from telegram import Update
 from aula_shared.envelope import Envelope
 from aula_shared.mailbox import bitmap_slot
 from aula_shared.router import Router
+from aula_shared.telegram import TelegramUnavailable
 from aula_shared.updates import decode_update
 
 log = logging.getLogger(__name__)
 
-INFRASTRUCTURE_ERRORS = (redis.ConnectionError, redis.TimeoutError, OperationalError)
+# Not the update's fault: the whole batch is tried again later (handled updates are skipped then).
+INFRASTRUCTURE_ERRORS = (redis.ConnectionError, redis.TimeoutError, OperationalError, TelegramUnavailable)
 DONE_TTL_SECONDS = 48 * 3600
 DEAD_LETTER_LIMIT = 10_000
 

@@ -7,6 +7,7 @@ DATABASE_URL set, the same processes run against those servers, as the Swarm sta
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -55,14 +56,50 @@ def _banner(settings: Settings, env: dict[str, str], embedded: bool) -> str:
 Aula is running — {mode}.
   catalog API      http://{settings.host}:{settings.catalog_port}/api/departments  (docs: /api/docs, admin: /admin)
   webhook gateway  http://{settings.host}:{settings.gateway_port}/webhook
-  Bot API          {env["TELEGRAM_API_URL"]}  (the Telegram simulator in the embedded default)
-Try it with the simulator: register a bot and a group, then make a user write in it —
-  .venv/bin/aula bots add --token 100001:AAdemo_demo_demo_demo_demo_demo_demo0 \\
-      --webhook-url http://{settings.host}:{settings.gateway_port}/webhook
-  .venv/bin/aula groups add -1001000000001 --bot 100001 --title "Analisi 1"
-  (the simulator's control API, /_sim/…, makes users send messages and join; see README.md)
+  Bot API          {env["TELEGRAM_API_URL"]}
 Press Ctrl-C to stop.
 """
+
+
+DEMO_TOKEN = "100001:AAdemo_demo_demo_demo_demo_demo_demo0"  # noqa: S105 - the simulator's demo bot
+DEMO_GROUP = -1001000000001
+
+
+def _seed_demo(settings: Settings, env: dict[str, str], aula: str) -> str:
+    """Load the demo into the simulator and register its bot and group; returns how to try it."""
+    import importlib.resources
+
+    import httpx
+
+    sim = f"http://{settings.host}:{settings.tgsim_port}"
+    scenario = importlib.resources.files("aula_shared.demo").joinpath("scenario.json").read_text()
+    httpx.post(f"{sim}/_sim/scenario", content=scenario, headers={"Content-Type": "application/json"}, timeout=10)
+    webhook = f"http://{settings.host}:{settings.gateway_port}/webhook"
+    for args in (
+        ["bots", "add", "--token", DEMO_TOKEN, "--webhook-url", webhook],
+        ["groups", "add", str(DEMO_GROUP), "--bot", "100001", "--title", "Analisi Matematica 1"],
+    ):
+        subprocess.run([aula, *args], env=env, check=True, capture_output=True, timeout=60)
+    return f"""Demo: the simulator has @aula_demo_bot, a managed group {DEMO_GROUP} and an unmanaged one -1001000000002.
+Make a student write, then see what the bot did and what the stats worker counted:
+  curl -s {sim}/_sim/updates/message -H 'Content-Type: application/json' \\
+       -d '{{"chat_id": -1001000000002, "user_id": 4002, "text": "hello?"}}'
+  curl -s '{sim}/_sim/calls?method=sendMessage'
+  sqlite3 var/aula.db 'SELECT * FROM stats_message_counts'
+"""  # noqa: S608 - text shown to the operator, not a query
+
+
+def _wait_for(url: str, timeout: float = 30.0) -> bool:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return False
 
 
 def run_platform(settings: Settings) -> None:
@@ -75,8 +112,19 @@ def run_platform(settings: Settings) -> None:
         args = list(service.args)
         if concurrency and service.args[0] == "worker":
             args += ["--concurrency", concurrency]
-        children[service.name] = subprocess.Popen([aula, *args], env=env)
+        # Each service in its own process group, so that stopping it stops its worker processes too.
+        children[service.name] = subprocess.Popen([aula, *args], env=env, start_new_session=True)
     print(_banner(settings, env, embedded_redis is not None), flush=True)
+    demo = embedded_redis is not None and "TELEGRAM_API_URL" not in os.environ
+    if (
+        demo
+        and _wait_for(f"http://{settings.host}:{settings.tgsim_port}/healthz")
+        and _wait_for(f"http://{settings.host}:{settings.gateway_port}/healthz")
+    ):
+        try:
+            print(_seed_demo(settings, env, aula), flush=True)
+        except (subprocess.CalledProcessError, OSError) as error:
+            print(f"aula: the demo could not be set up ({error}); the platform runs without it", file=sys.stderr)
 
     stopping = False
 
@@ -101,11 +149,14 @@ def run_platform(settings: Settings) -> None:
 
 def _terminate(children: dict[str, subprocess.Popen], grace: float = 10.0) -> None:
     for child in children.values():
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+        _signal_group(child, signal.SIGTERM)
     deadline = time.monotonic() + grace
     for child in children.values():
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            child.kill()
+        _signal_group(child, signal.SIGKILL)  # whatever of the group is left: HTTP or Celery worker processes
+
+
+def _signal_group(child: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signum)
