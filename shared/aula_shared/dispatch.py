@@ -36,7 +36,7 @@ def dead_letter_key(service: str) -> str:
     return f"aula:dead:{service}"
 
 
-def _done_key(service: str, bot_id: int, update_id: int) -> tuple[str, int]:
+def done_key(service: str, bot_id: int, update_id: int) -> tuple[str, int]:
     return bitmap_slot(f"aula:done:{service}", bot_id, update_id)
 
 
@@ -59,7 +59,7 @@ class UpdateDispatcher:
             if done:
                 continue
             self._handle(envelope, payload)
-            key, bit = _done_key(self.service, envelope.bot_id, payload["update_id"])
+            key, bit = done_key(self.service, envelope.bot_id, payload["update_id"])
             pipe = self._redis.pipeline(transaction=False)
             pipe.setbit(key, bit, 1)
             pipe.expire(key, DONE_TTL_SECONDS)
@@ -68,7 +68,7 @@ class UpdateDispatcher:
     def _done_flags(self, batch: list[Envelope], payloads: list[dict]) -> list[bool]:
         pipe = self._redis.pipeline(transaction=False)
         for envelope, payload in zip(batch, payloads, strict=True):
-            pipe.getbit(*_done_key(self.service, envelope.bot_id, payload["update_id"]))
+            pipe.getbit(*done_key(self.service, envelope.bot_id, payload["update_id"]))
         return [bool(flag) for flag in pipe.execute()]
 
     def _handle(self, envelope: Envelope, payload: dict) -> None:

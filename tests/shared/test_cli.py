@@ -1,0 +1,76 @@
+"""The operator CLI: what works prints one line of result, what is wrong one line of error and a non-zero exit."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from support import AULA, free_port
+
+from aula_tgsim.testing import start_simulator
+
+TOKEN = "7000000002:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsbw"
+
+
+def aula(env, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([AULA, *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("aula: ")
+    return lines[0]
+
+
+@pytest.fixture
+def sim():
+    with start_simulator() as running:
+        running.client.add_bot(TOKEN, username="cli_bot")
+        yield running
+
+
+def test_db_upgrade_is_idempotent(platform_env):
+    first, second = aula(platform_env, "db", "upgrade"), aula(platform_env, "db", "upgrade")
+    assert first.returncode == second.returncode == 0
+    assert "stats: up to date" in second.stdout and "platform: up to date" in second.stdout
+
+
+def test_bots_add_then_list_then_groups_add(platform_env, clean_tables, sim):
+    env = dict(platform_env, TELEGRAM_API_URL=sim.url)
+    added = aula(env, "bots", "add", "--token", TOKEN)
+    assert added.returncode == 0 and added.stdout.strip() == "registered bot 7000000002 @cli_bot"
+    assert sim.client.calls(method="setWebhook") == []  # no --webhook-url: the webhook is left alone
+    again = aula(env, "bots", "add", "--token", TOKEN)
+    assert again.stdout.strip() == "updated bot 7000000002 @cli_bot"
+    listing = aula(env, "bots", "list")
+    assert listing.stdout.strip() == "7000000002\t@cli_bot\t7000000002:AA…bw"
+    managed = aula(env, "groups", "add", "-1001234", "--bot", "7000000002", "--title", "Analisi")
+    assert managed.returncode == 0 and managed.stdout.strip() == "managing chat -1001234 with bot 7000000002"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bots", "add", "--token", "nonsense"], "a bot token looks like"),
+        (["bots", "add", "--token", "7000000009:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDszz"], "Telegram rejected the token"),
+        (["bots", "add", "--token", TOKEN, "--webhook-url", "ftp://x"], "--webhook-url must be an http(s) URL"),
+        (["groups", "add", "-100", "--bot", "1"], "no registered bot 1"),
+        (["groups", "add", "100", "--bot", "1"], "group and supergroup ids are negative"),
+        (["groups", "add", "abc", "--bot", "1"], "'abc' is not a valid integer"),
+        (["bots", "frobnicate"], "No such command 'frobnicate'"),
+        (["serve", "nothing"], "unknown service 'nothing'"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors(platform_env, clean_tables, sim, args, message):
+    line = one_line_error(aula(dict(platform_env, TELEGRAM_API_URL=sim.url), *args))
+    assert message in line
+    assert TOKEN.split(":")[1] not in line
+
+
+def test_an_unreachable_bot_api_is_named_without_the_token(platform_env):
+    env = dict(platform_env, TELEGRAM_API_URL=f"http://127.0.0.1:{free_port()}")
+    line = one_line_error(aula(env, "bots", "add", "--token", TOKEN))
+    assert "cannot reach the Bot API" in line
+    assert TOKEN.split(":")[1] not in line
