@@ -28,6 +28,7 @@ run: install
 ## Lint, format check, and the whole test suite against real PostgreSQL, Redis and Celery.
 test: install
 	bash scripts/ensure-services.sh
+	bash scripts/ensure-browser.sh $(BIN)/python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

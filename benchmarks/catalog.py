@@ -52,7 +52,7 @@ def _lua(directory: Path, name: str, etag: str | None) -> Path:
 def _row(label: str, result) -> str:
     return (
         f"{label:<34} {result.requests_per_second:>8,.0f} req/s   p50 {result.p50_ms:6.2f} ms   "
-        f"p99 {result.p99_ms:6.2f} ms   errors {result.non_2xx + result.errors}"
+        f"p99 {result.p99_ms:6.2f} ms   errors {result.non_2xx}+{result.errors}"
     )
 
 

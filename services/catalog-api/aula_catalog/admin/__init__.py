@@ -1,0 +1,70 @@
+"""The staff admin at /admin: Flask-Admin views of every catalog entity, behind a login.
+
+Security: scrypt password hashes (`aula staff create-user`), CSRF tokens in the login form and in every
+admin form, session cookies HttpOnly, SameSite=Lax and Secure (outside embedded mode), a brake on password
+guessing, and pages that tell search engines to stay away. Nothing here logs a password.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from flask import Flask, Response, request
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from aula_catalog.admin import views
+from aula_catalog.admin.auth import init_auth
+from aula_catalog.models import Professor, TelegramGroup, TelegramUser
+
+
+def init_admin(app: Flask) -> Admin:
+    state = app.extensions["aula_catalog"]
+    # One session per request thread, removed when the request ends.
+    session = scoped_session(sessionmaker(bind=state.engine, expire_on_commit=False))
+
+    @app.teardown_appcontext
+    def _remove_session(_error=None) -> None:
+        session.remove()
+
+    init_auth(app)
+    admin = Admin(
+        app,
+        name="Aula catalog",
+        url="/admin",
+        index_view=views.StaffIndexView(url="/admin", name="Home"),
+        theme=Bootstrap4Theme(base_template="admin/aula_master.html", fluid=True),
+    )
+    with warnings.catch_warnings():
+        # Flask-Admin 2 prefers a Flask-SQLAlchemy `db` object; a plain scoped session is what we have, and
+        # its own "db" path does not work without Flask-SQLAlchemy.
+        warnings.filterwarnings("ignore", "Passing a session object directly", DeprecationWarning)
+        _add_views(admin, session)
+
+    @app.after_request
+    def _admin_headers(response: Response) -> Response:
+        if request.path.startswith("/admin"):
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers["X-Robots-Tag"] = "noindex, nofollow"
+            response.headers["X-Frame-Options"] = "DENY"
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    return admin
+
+
+def _add_views(admin: Admin, session: scoped_session) -> None:
+    university = "University"
+    telegram = "Telegram"
+    admin.add_view(views.DepartmentView(session, category=university, endpoint="departments"))
+    admin.add_view(views.DegreeView(session, category=university, endpoint="degrees"))
+    admin.add_view(views.CourseView(session, category=university, endpoint="courses"))
+    admin.add_view(views.ProfessorView(Professor, session, category=university, endpoint="professors"))
+    admin.add_view(views.DegreeLinkView(views.DegreeLink, session, category=university, endpoint="degree_links"))
+    admin.add_view(views.RepresentativeView(session, category=university, endpoint="representatives"))
+    admin.add_view(views.FeaturedGroupView(session, category=telegram, endpoint="featured_groups"))
+    admin.add_view(views.TelegramGroupView(TelegramGroup, session, category=telegram, endpoint="telegram_groups"))
+    admin.add_view(views.TelegramUserView(TelegramUser, session, category=telegram, endpoint="telegram_users"))
+    admin.add_view(views.GroupAdminView(session, category=telegram, endpoint="group_admins"))

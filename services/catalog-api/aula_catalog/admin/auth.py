@@ -1,0 +1,170 @@
+"""Staff logins: hashed passwords (scrypt), Flask-Login sessions, a CSRF-protected login form, and a
+brake on password guessing."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from aula_catalog.models import StaffUser
+from aula_shared.db import session_scope
+
+log = logging.getLogger(__name__)
+
+# A hash to check against when the username is unknown, so that both cases take the same time.
+_DUMMY_HASH = generate_password_hash("not a real password")
+MAX_FAILURES = 10
+FAILURE_WINDOW_SECONDS = 15 * 60
+
+
+class StaffUserExists(Exception):
+    pass
+
+
+def create_staff_user(database_url: str, username: str, password: str, *, update: bool = False) -> bool:
+    """Create (True) or, with `update`, re-password (False) a staff login."""
+    with session_scope(database_url) as session:
+        user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
+        if user is not None:
+            if not update:
+                raise StaffUserExists(username)
+            user.password_hash = generate_password_hash(password)
+            user.active = True
+            return False
+        session.add(StaffUser(username=username, password_hash=generate_password_hash(password), active=True))
+        return True
+
+
+@dataclass(frozen=True)
+class StaffIdentity(UserMixin):
+    """The logged-in staff member, detached from any database session."""
+
+    id: int
+    username: str
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class LogoutForm(FlaskForm):
+    pass
+
+
+class FailedLogins:
+    """At most MAX_FAILURES wrong passwords per client address per window (per process)."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def blocked(self, key: str) -> bool:
+        with self._lock:
+            failures = self._failures[key]
+            while failures and failures[0] < time.monotonic() - FAILURE_WINDOW_SECONDS:
+                failures.popleft()
+            return len(failures) >= MAX_FAILURES
+
+    def record(self, key: str) -> None:
+        with self._lock:
+            self._failures[key].append(time.monotonic())
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+def _database_url() -> str:
+    return current_app.extensions["aula_catalog"].database_url
+
+
+def authenticate(username: str, password: str) -> StaffIdentity | None:
+    with session_scope(_database_url()) as session:
+        user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
+        if user is None or not user.active:
+            check_password_hash(_DUMMY_HASH, password)
+            return None
+        if not check_password_hash(user.password_hash, password):
+            return None
+        user.last_login_at = datetime.now(UTC)
+        return StaffIdentity(user.id, user.username)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: an attacker's ?next=https://evil.example must not become a redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("admin.index")
+
+
+def init_auth(app: Flask) -> LoginManager:
+    manager = LoginManager()
+    manager.login_view = "staff_auth.login"
+    manager.session_protection = "strong"
+    manager.init_app(app)
+    failures = FailedLogins()
+
+    @manager.user_loader
+    def load_user(user_id: str) -> StaffIdentity | None:
+        if not user_id.isdigit():
+            return None
+        with session_scope(_database_url()) as session:
+            user = session.get(StaffUser, int(user_id))
+            if user is None or not user.active:
+                return None
+            return StaffIdentity(user.id, user.username)
+
+    blueprint = Blueprint("staff_auth", __name__, url_prefix="/admin", template_folder="templates")
+
+    @blueprint.route("/login", methods=["GET", "POST"])
+    def login():
+        if current_user.is_authenticated:
+            return redirect(url_for("admin.index"))
+        form = LoginForm()
+        client = request.remote_addr or "unknown"
+        if form.validate_on_submit():
+            if failures.blocked(client):
+                log.warning("staff login refused: too many failures", extra={"client": client})
+                flash("Too many failed attempts; try again later.", "error")
+                return render_template("staff/login.html", form=form), 429
+            identity = authenticate(form.username.data, form.password.data)
+            if identity is None:
+                failures.record(client)
+                log.info("staff login failed", extra={"client": client})  # never the password or username
+                flash("Wrong username or password.", "error")
+                return render_template("staff/login.html", form=form), 401
+            failures.clear(client)
+            login_user(identity)
+            log.info("staff login", extra={"staff_user": identity.username})
+            return redirect(_safe_next(request.args.get("next")))
+        return render_template("staff/login.html", form=form)
+
+    @blueprint.route("/logout", methods=["POST"])
+    def logout():
+        if LogoutForm().validate_on_submit():
+            logout_user()
+        return redirect(url_for("staff_auth.login"))
+
+    @app.context_processor
+    def _logout_form() -> dict:
+        return {"logout_form": LogoutForm} if request.path.startswith("/admin") else {}
+
+    app.register_blueprint(blueprint)
+    return manager

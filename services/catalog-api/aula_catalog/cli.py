@@ -1,0 +1,95 @@
+"""The catalog's operator commands: `aula catalog import-*` and `aula staff create-user`."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from aula_shared.cli import OperatorError, settings
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+MIN_PASSWORD_LENGTH = 12
+
+
+def _run_import(kind: str, path: Path, dry_run: bool, **options) -> None:
+    from aula_catalog.importers import ImportFailed, run_import
+
+    url = settings().database_url_for("catalog")
+    try:
+        report = run_import(url, kind, path, dry_run=dry_run, **options)
+    except ImportFailed as error:
+        raise OperatorError(f"{path}: {error} (nothing was imported)") from None
+    for line in report.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing was written")
+
+
+_file = click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+_dry_run = click.option("--dry-run", is_flag=True, help="Report what would change, write nothing.")
+
+
+@click.command("import-legacy")
+@_file
+@click.option(
+    "--category",
+    type=click.Choice(["u", "a", "s"]),
+    help="Featured-group files: u university, a announcements, s student associations (default: from the name).",
+)
+@click.option("--degree", "degree", metavar="SLUG", help="Course-list files: the degree they belong to.")
+@_dry_run
+def import_legacy(file: Path, category: str | None, degree: str | None, dry_run: bool) -> None:
+    """Import one of the website's legacy JSON files (Data.json and friends). Idempotent."""
+    _run_import("legacy", file, dry_run, category=category, degree=degree)
+
+
+@click.command("import-degrees")
+@_file
+@_dry_run
+def import_degrees(file: Path, dry_run: bool) -> None:
+    """Import the unimi-scraper's degree list. Idempotent."""
+    _run_import("degrees", file, dry_run)
+
+
+@click.command("import-courses")
+@_file
+@_dry_run
+def import_courses(file: Path, dry_run: bool) -> None:
+    """Import the unimi-scraper's course list. Idempotent."""
+    _run_import("courses", file, dry_run)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.option("--update", is_flag=True, help="Set a new password if the user exists.")
+def create_user(username: str, password_stdin: bool, update: bool) -> None:
+    """Create a staff-admin login (password from a prompt, or --password-stdin)."""
+    from aula_catalog.admin.auth import StaffUserExists, create_staff_user
+
+    if not USERNAME.match(username):
+        raise OperatorError("username must be 1 to 64 letters, digits or . _ - @")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise OperatorError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    try:
+        created = create_staff_user(settings().database_url_for("catalog"), username, password, update=update)
+    except StaffUserExists:
+        hint = "pass --update to give it a new password"
+        raise OperatorError(f"staff user {username!r} exists; {hint}") from None
+    click.echo(f"staff user {username} {'created' if created else 'updated'}")
+
+
+def commands() -> list[tuple[str, click.Command]]:
+    return [
+        ("catalog", import_legacy),
+        ("catalog", import_degrees),
+        ("catalog", import_courses),
+        ("staff", create_user),
+    ]

@@ -1,0 +1,93 @@
+"""The catalog's own settings, read from the environment beside the platform's Settings.
+
+- `CATALOG_CORS_ORIGINS`: comma-separated origins allowed to call `/api` from a browser, or `*`.
+  Default: none (no CORS headers). Production: `https://studentiunimi.it,https://www.studentiunimi.it`.
+- `CATALOG_CACHE_MAX_AGE`: seconds clients and proxies may reuse an API answer without asking (default 60).
+- `CATALOG_REVISION_TTL`: seconds a worker trusts its last read of the catalog's revision, i.e. how long
+  after a change a client may still be told "not modified" (default 1).
+- `CATALOG_ANSWER_CACHE_MB`: memory per worker process for answers kept until the catalog changes
+  (default 32; 0 turns the cache off).
+- `CATALOG_SECURE_COOKIES`: `1`/`0`, staff-admin cookies only over HTTPS (default 1; 0 in embedded mode).
+- `CATALOG_SECRET_KEY_FILE`: where embedded mode keeps a generated key when `SECRET_KEY` is unset
+  (default `var/catalog-secret-key`).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from aula_shared.settings import Settings, SettingsError
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative")
+    return value
+
+
+@dataclass(frozen=True)
+class CatalogConfig:
+    cors_origins: frozenset[str] = frozenset()
+    cache_max_age: int = 60
+    revision_ttl: float = 1.0
+    answer_cache_mb: int = 32
+    secure_cookies: bool = True
+    secret_key_file: str = "var/catalog-secret-key"  # noqa: S105 - a path, not a secret
+
+    @classmethod
+    def from_env(cls, settings: Settings, env: Mapping[str, str] | None = None) -> CatalogConfig:
+        env = os.environ if env is None else env
+        origins = frozenset(
+            origin.strip().rstrip("/") for origin in env.get("CATALOG_CORS_ORIGINS", "").split(",") if origin.strip()
+        )
+        return cls(
+            cors_origins=origins,
+            cache_max_age=int(_number(env, "CATALOG_CACHE_MAX_AGE", 60)),
+            revision_ttl=_number(env, "CATALOG_REVISION_TTL", 1.0),
+            answer_cache_mb=int(_number(env, "CATALOG_ANSWER_CACHE_MB", 32)),
+            secure_cookies=_flag(env, "CATALOG_SECURE_COOKIES", not settings.embedded),
+            secret_key_file=env.get("CATALOG_SECRET_KEY_FILE", "").strip() or "var/catalog-secret-key",
+        )
+
+
+def secret_key(settings: Settings, config: CatalogConfig) -> str:
+    """SECRET_KEY; embedded mode without one generates a key once and keeps it in a private file.
+
+    A file rather than a per-process random key: every worker process must sign sessions with the same key.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    if not settings.embedded:
+        raise SettingsError("SECRET_KEY is required outside embedded mode")
+    path = Path(config.secret_key_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        key = secrets.token_urlsafe(48)
+        handle.write(key)
+    return key

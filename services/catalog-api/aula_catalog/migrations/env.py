@@ -1,0 +1,4 @@
+from aula_catalog.models import metadata
+from aula_shared.migrations import run_env
+
+run_env(metadata)
