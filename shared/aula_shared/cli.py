@@ -14,7 +14,7 @@ from aula_shared import components
 from aula_shared.settings import Settings, SettingsError
 
 # Groups every component may add commands to; a component may also add a new top-level group.
-GROUPS = ("db", "bots", "groups", "roles", "catalog", "staff", "users")
+GROUPS = ("db", "bots", "groups", "roles", "catalog", "staff")
 
 
 class OperatorError(click.ClickException):
@@ -95,6 +95,43 @@ def beat() -> None:
     from aula_shared.celery import beat_app
 
     beat_app(settings()).start(["beat", "--loglevel", "INFO"])
+
+
+@aula.group()
+def users() -> None:
+    """A person's data, everywhere Aula keeps it (every component's user_data)."""
+
+
+def _user_id(value: int) -> int:
+    if value <= 0:
+        raise click.BadParameter("a Telegram user id is a positive integer", param_hint="TELEGRAM_USER_ID")
+    return value
+
+
+@users.command("export")
+@click.argument("telegram_user_id", type=int)
+def users_export(telegram_user_id: int) -> None:
+    """Print as JSON what every component keeps about a Telegram user."""
+    import json
+
+    from aula_shared import users as user_data
+
+    settings()  # a bad environment is one line, before any component is asked
+    exported = user_data.export_user(_user_id(telegram_user_id))
+    click.echo(json.dumps(exported, ensure_ascii=False, indent=2, default=str))
+
+
+@users.command("erase")
+@click.argument("telegram_user_id", type=int)
+def users_erase(telegram_user_id: int) -> None:
+    """Erase a Telegram user everywhere Aula keeps them (idempotent: run again after a failure)."""
+    from aula_shared import users as user_data
+
+    settings()
+    removed = user_data.erase_user(_user_id(telegram_user_id))
+    for name, rows in removed.items():
+        click.echo(f"{name}: {rows} rows erased")
+    click.echo(f"user {telegram_user_id} erased ({sum(removed.values())} rows)")
 
 
 @aula.command("run")

@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from telegram import Update
 
 from aula_shared.envelope import Envelope
-from aula_shared.mailbox import bitmap_slot
+from aula_shared.mailbox import bitmap_slot, renew_lease
 from aula_shared.router import Router
 from aula_shared.telegram import TelegramUnavailable
 from aula_shared.updates import decode_update
@@ -59,6 +59,7 @@ class UpdateDispatcher:
             if done:
                 continue
             self._handle(envelope, payload)
+            renew_lease()
             key, bit = done_key(self.service, envelope.bot_id, payload["update_id"])
             pipe = self._redis.pipeline(transaction=False)
             pipe.setbit(key, bit, 1)

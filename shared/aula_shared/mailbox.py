@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 
@@ -199,6 +201,26 @@ class LockBusy(Exception):
         self.retry_in = retry_in
 
 
+class _Lease(threading.local):
+    """The lease the current thread's drainer holds, so that a long batch can keep it (see renew_lease)."""
+
+    renew: Callable[[], None] | None = None
+
+
+_lease = _Lease()
+RENEW_EVERY_SECONDS = 5.0
+
+
+def renew_lease() -> None:
+    """Extend the current drain lease if it is more than a few seconds old; a no-op outside a drain.
+
+    A batch handler calls it between updates: a batch can outlast the lease when Telegram's flood limits
+    make the handler wait, and a lapsed lease would let a second drainer start on the same conversation.
+    """
+    if _lease.renew is not None:
+        _lease.renew()
+
+
 class Drainer:
     """A worker's side: handle one conversation's mailbox in order, in batches, under a lease."""
 
@@ -219,6 +241,22 @@ class Drainer:
         self._extend = load_script(connection, EXTEND_SCRIPT)
         self._release = load_script(connection, RELEASE_SCRIPT)
 
+    @contextlib.contextmanager
+    def _leased(self, lock: str, token: str):
+        renewed_at = time.monotonic()
+
+        def renew() -> None:
+            nonlocal renewed_at
+            if time.monotonic() - renewed_at >= RENEW_EVERY_SECONDS:
+                self._extend(keys=[lock], args=[token, self._lease_ms])
+                renewed_at = time.monotonic()
+
+        _lease.renew = renew
+        try:
+            yield
+        finally:
+            _lease.renew = None
+
     def drain(self, conversation: str) -> int:
         """Handle everything in the mailbox; returns how many updates. Raises LockBusy if another drainer runs."""
         lock, mailbox = lock_key(self._service, conversation), mailbox_key(self._service, conversation)
@@ -236,7 +274,8 @@ class Drainer:
                     if self._release_if_empty(keys=[lock, mailbox], args=[token]):
                         return handled
                     continue
-                self._handle_batch([unpack(item) for item in items])
+                with self._leased(lock, token):
+                    self._handle_batch([unpack(item) for item in items])
                 # Only the gateway appends, at the tail: the head still holds exactly what we handled.
                 pipe = self._redis.pipeline(transaction=True)
                 pipe.ltrim(mailbox, len(items), -1)

@@ -168,3 +168,21 @@ def test_the_sweeper_wakes_only_mailboxes_without_a_drainer(redis_client):
     redis_client.set(lock_key(SERVICE, "-2"), "alive", px=10_000)
     assert sweep(redis_client, SERVICE) == ["-1"]
     assert [conversation_of(m) for m in redis_client.lrange(queue_name(SERVICE), 0, -1)] == ["-1"]
+
+
+def test_a_long_batch_keeps_its_lease(redis_client, monkeypatch):
+    from aula_shared import mailbox
+
+    monkeypatch.setattr(mailbox, "RENEW_EVERY_SECONDS", 0.05)
+    redis_client.rpush(mailbox_key(SERVICE, "-9"), pack(1, update(1, -9)), pack(1, update(2, -9)))
+    remaining = []
+
+    def slow(batch):
+        for _ in batch:
+            time.sleep(0.3)  # longer than the lease below
+            mailbox.renew_lease()
+            remaining.append(redis_client.pttl(lock_key(SERVICE, "-9")))
+
+    assert Drainer(redis_client, SERVICE, slow, lease_ms=400).drain("-9") == 2
+    assert all(ms > 0 for ms in remaining)  # still ours after each update, though the batch took longer
+    mailbox.renew_lease()  # outside a drain: nothing to renew, no error
