@@ -13,24 +13,6 @@ from collections import defaultdict, deque
 
 from aula_tgsim.config import RateLimitConfig, Window
 
-_NOT_SENDING = frozenset({"sendChatAction", "sendInvoice", "sendGift"})
-_ALSO_SENDING = frozenset(
-    {
-        "forwardMessage",
-        "forwardMessages",
-        "copyMessage",
-        "copyMessages",
-        "editMessageText",
-        "editMessageCaption",
-        "editMessageMedia",
-        "editMessageReplyMarkup",
-    }
-)
-
-
-def counts_as_sending(method: str) -> bool:
-    return method in _ALSO_SENDING or (method.startswith("send") and method not in _NOT_SENDING)
-
 
 class _SlidingWindow:
     def __init__(self) -> None:
