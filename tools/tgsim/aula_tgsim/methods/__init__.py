@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from aula_shared.telegram.limits import counts_as_sending  # what Telegram counts as sending: one list
 from aula_tgsim.context import Context
 from aula_tgsim.methods import bots, chats, members, messages
-from aula_tgsim.ratelimit import counts_as_sending
 
 
 @dataclass(frozen=True)
