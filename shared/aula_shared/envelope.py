@@ -43,9 +43,10 @@ def update_id_of(update: Any) -> int:
 
 
 def conversation_key(update: dict[str, Any]) -> str:
-    """The key whose updates must be handled in order: the chat id, else the user id ("u<id>"), else "0".
+    """The key whose updates must be handled in order: the chat id, else the user's id, else "0".
 
-    Chats and users share Telegram's id space only for private chats, where both mean the same conversation.
+    A user's id is also the id of their private chat with the bot, so an inline query or a button pressed
+    under an inline message falls in the same conversation as that user's private messages.
     """
     for field in _CHAT_CARRIERS:
         item = update.get(field)
