@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from aula_moderation.models import ManagedChat
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from aula_moderation.models import Case, ChatScope, ManagedChat, Membership, Warning
 from aula_shared.db import insert_for, session_scope
 
+# Records that follow a group to its supergroup id.
+_FOLLOW_MIGRATION = (Membership, Case, Warning)
 
-def manage(database_url: str, chat_id: int, bot_id: int, title: str | None, language: str) -> bool:
-    """Put a chat under management; True if it was not before."""
+
+def manage(
+    database_url: str,
+    chat_id: int,
+    bot_id: int,
+    title: str | None,
+    language: str,
+    *,
+    degrees: list[str] | None = None,
+    departments: list[str] | None = None,
+) -> bool:
+    """Put a chat under management (with the degrees/departments it belongs to); True if it was not before."""
     with session_scope(database_url) as session:
         chat = session.get(ManagedChat, chat_id)
         created = chat is None or not chat.managed
@@ -19,7 +35,19 @@ def manage(database_url: str, chat_id: int, bot_id: int, title: str | None, lang
         chat.bot_id, chat.language, chat.managed = bot_id, language, True
         if title:
             chat.title = title
+        session.flush()
+        set_scopes(session, chat_id, degrees, departments)
         return created
+
+
+def set_scopes(session: Session, chat_id: int, degrees: list[str] | None, departments: list[str] | None) -> None:
+    """Replace the chat's degree and/or department slugs (None leaves that kind as it is)."""
+    for kind, slugs in (("degree", degrees), ("department", departments)):
+        if slugs is None:
+            continue
+        session.execute(delete(ChatScope).where(ChatScope.chat_id == chat_id, ChatScope.kind == kind))
+        for slug in sorted(set(slugs)):
+            session.add(ChatScope(chat_id=chat_id, kind=kind, slug=slug))
 
 
 def find(database_url: str, chat_id: int) -> ManagedChat | None:
@@ -29,8 +57,17 @@ def find(database_url: str, chat_id: int) -> ManagedChat | None:
 
 def migrate(database_url: str, old_id: int, new_id: int) -> bool:
     """Carry a group's record over to its supergroup id (Telegram's migrate_to_chat_id); idempotent."""
+    try:
+        return _migrate(database_url, old_id, new_id)
+    except IntegrityError:  # the other side of the migration created the new record meanwhile: look again
+        return _migrate(database_url, old_id, new_id)
+
+
+def _migrate(database_url: str, old_id: int, new_id: int) -> bool:
     with session_scope(database_url) as session:
-        old = session.get(ManagedChat, old_id)
+        # Both sides of a migration (migrate_to in the old chat, migrate_from in the new) may run at once:
+        # the lock on the old record makes the second wait, then find the work done.
+        old = session.get(ManagedChat, old_id, with_for_update=True)
         if old is None or old.migrated_to == new_id:
             return False
         new = session.get(ManagedChat, new_id)
@@ -39,6 +76,20 @@ def migrate(database_url: str, old_id: int, new_id: int) -> bool:
             session.add(new)
         new.bot_id, new.title, new.language, new.managed = old.bot_id, old.title, old.language, old.managed
         old.migrated_to, old.managed = new_id, False
+        session.flush()
+        # Memberships, cases and warnings move to the new id; a row the new id already has wins.
+        for model in _FOLLOW_MIGRATION:
+            if model is Membership:
+                taken = {m.user_id for m in session.query(Membership).filter(Membership.chat_id == new_id)}
+                if taken:
+                    session.execute(
+                        delete(Membership).where(Membership.chat_id == old_id, Membership.user_id.in_(taken))
+                    )
+            session.execute(update(model).where(model.chat_id == old_id).values(chat_id=new_id))
+        scopes = session.query(ChatScope).filter(ChatScope.chat_id == old_id).all()
+        if scopes and not session.query(ChatScope).filter(ChatScope.chat_id == new_id).first():
+            for scope in scopes:
+                session.add(ChatScope(chat_id=new_id, kind=scope.kind, slug=scope.slug))
         return True
 
 

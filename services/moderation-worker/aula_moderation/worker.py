@@ -1,18 +1,41 @@
-"""The moderation worker's Celery app: drains conversations through the router."""
+"""The moderation worker's Celery app: drains conversations through the router, and runs moderation's
+background work — durable timers, the log flush, network-ban jobs, role re-application, the reconciler."""
 
 from __future__ import annotations
 
+import functools
+import logging
+from datetime import UTC, datetime
+
 from celery import Celery
 
+from aula_moderation import chats, modlog, network, reconcile, special, timers
 from aula_moderation.handlers import Context, Services, build_router
 from aula_shared import redis as aula_redis
 from aula_shared.celery import make_celery, register_drain, sweep_schedule
+from aula_shared.db import session_scope
 from aula_shared.dispatch import UpdateDispatcher
+from aula_shared.mailbox import queue_name
 from aula_shared.platform.clients import BotClients
 from aula_shared.settings import Settings
+from aula_shared.telegram import FloodWait, TelegramUnavailable
+
+log = logging.getLogger(__name__)
 
 SERVICE = "moderation"
-BEAT_SCHEDULE = sweep_schedule(SERVICE)
+QUEUE = queue_name(SERVICE)
+BEAT_SCHEDULE = {
+    **sweep_schedule(SERVICE),
+    "moderation-timers": {"task": "aula.moderation.timers", "schedule": 5.0, "options": {"queue": QUEUE}},
+    "moderation-log": {"task": "aula.moderation.flush_log", "schedule": 30.0, "options": {"queue": QUEUE}},
+    "moderation-reconcile": {"task": "aula.moderation.reconcile", "schedule": 600.0, "options": {"queue": QUEUE}},
+}
+
+
+def _retry_delay(error: TelegramUnavailable, attempt: int) -> float:
+    if isinstance(error, FloodWait) and error.retry_after:
+        return error.retry_after + 0.5
+    return min(60.0, 2.0**attempt)
 
 
 def create_app(settings: Settings | None = None) -> Celery:
@@ -20,14 +43,100 @@ def create_app(settings: Settings | None = None) -> Celery:
     app = make_celery(SERVICE, settings)
     database_url = settings.database_url_for(SERVICE)
 
+    def send_task(name: str, args=(), countdown: float | None = None) -> None:
+        app.send_task(name, args=list(args), countdown=countdown, queue=QUEUE)
+
+    @functools.cache
+    def services() -> Services:  # one per process (made after the fork)
+        connection = aula_redis.client(settings.require_redis())
+        return Services(settings, database_url, BotClients(settings), connection, send_task)
+
     def batch_handler() -> UpdateDispatcher:
-        services = Services(settings, database_url, BotClients(settings))
         return UpdateDispatcher(
             SERVICE,
             aula_redis.client(settings.require_redis()),
             build_router(),
-            lambda envelope, update: Context(envelope.bot_id, update, services),
+            lambda envelope, update: Context(envelope.bot_id, update, services()),
         )
 
     register_drain(app, SERVICE, batch_handler, batch_size=50)
+
+    @app.task(name="aula.moderation.timers", bind=True, max_retries=None)
+    def run_timers(task) -> int:
+        done = 0
+        with session_scope(database_url) as session:
+            for timer in timers.claim_due(session, datetime.now(UTC)):
+                try:
+                    finished = timers.run(session, services().bots, timer)
+                except TelegramUnavailable as error:
+                    session.commit()
+                    raise task.retry(countdown=_retry_delay(error, task.request.retries)) from None
+                timer.attempts += 1
+                if finished or timer.attempts >= timers.MAX_ATTEMPTS:
+                    timer.done_at = datetime.now(UTC)
+                    done += 1
+        return done
+
+    @app.task(name="aula.moderation.flush_log", bind=True, max_retries=None)
+    def flush_log(task) -> int:
+        if settings.log_chat_id is None:
+            return 0
+        connection = services().redis
+        lock = connection.lock("aula:modlog:flush", timeout=120, blocking_timeout=0)
+        if not lock.acquire(blocking=False):
+            # Another flush is running and may have looked before this entry was queued: look again soon.
+            send_task("aula.moderation.flush_log", (), 3.0)
+            return -1
+        try:
+            with session_scope(database_url) as session:
+                left = modlog.flush(session, connection, services().bots, settings.log_chat_id)
+        except TelegramUnavailable as error:
+            raise task.retry(countdown=_retry_delay(error, task.request.retries)) from None
+        finally:
+            lock.release()
+        if left:
+            send_task("aula.moderation.flush_log", (), 10.0)
+        return left
+
+    @app.task(name="aula.moderation.network_job", bind=True, max_retries=None)
+    def network_job(task, job_id: int) -> dict:
+        try:
+            with session_scope(database_url) as session:
+                network.run_job(session, services().bots, job_id)
+                return network.summary(session, job_id)
+        except TelegramUnavailable as error:
+            raise task.retry(countdown=_retry_delay(error, task.request.retries)) from None
+
+    @app.task(name="aula.moderation.apply_roles", bind=True, max_retries=None)
+    def apply_roles(task, user_id: int) -> dict:
+        try:
+            with session_scope(database_url) as session:
+                return {str(k): v for k, v in special.apply_everywhere(session, services().bots, user_id).items()}
+        except TelegramUnavailable as error:
+            raise task.retry(countdown=_retry_delay(error, task.request.retries)) from None
+
+    @app.task(name="aula.moderation.chat_scopes")
+    def chat_scopes(payload: dict) -> bool:
+        """Event from the catalog: {"chat_id": int, "degrees": [slug…], "departments": [slug…]}."""
+        chat_id = payload.get("chat_id")
+        if not isinstance(chat_id, int) or isinstance(chat_id, bool):
+            log.warning("chat_scopes event without an integer chat_id", extra={"payload": str(payload)[:200]})
+            return False
+        with session_scope(database_url) as session:
+            chats.set_scopes(
+                session,
+                chat_id,
+                [str(s) for s in payload.get("degrees") or []],
+                [str(s) for s in payload.get("departments") or []],
+            )
+        return True
+
+    @app.task(name="aula.moderation.reconcile", bind=True, max_retries=None)
+    def run_reconcile(task) -> dict:
+        try:
+            with session_scope(database_url) as session:
+                return reconcile.run(session, services().bots)
+        except TelegramUnavailable as error:
+            raise task.retry(countdown=_retry_delay(error, task.request.retries)) from None
+
     return app

@@ -1,0 +1,132 @@
+"""Network bans: /superban and /superfree as tracked jobs, the blocklist, and enforcement on sight.
+
+A job has one result per managed chat the user was seen in: done, not_member, no_rights or failed (with
+Telegram's words). The job task works through the pending results and can be run again at any time (after a
+flood wait or a restart) without repeating finished chats. Whatever the job misses, enforcement catches: a
+blocked user who joins, asks to join or writes in any managed chat is banned there at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aula_moderation import people, timers
+from aula_moderation.models import BlockedUser, JobResult, ManagedChat, Membership, NetworkJob
+from aula_shared.telegram import Outcome
+
+log = logging.getLogger(__name__)
+
+BATCH = 50
+
+
+def active_block(session: Session, user_id: int) -> BlockedUser | None:
+    blocked = session.get(BlockedUser, user_id)
+    if blocked is None:
+        return None
+    if blocked.until is not None and _utc(blocked.until) <= datetime.now(UTC):
+        return None
+    return blocked
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def block(
+    session: Session, user_id: int, source: str, *, reason: str | None, until: datetime | None, issuer_id: int | None
+) -> None:
+    blocked = session.get(BlockedUser, user_id)
+    if blocked is None:
+        blocked = BlockedUser(user_id=user_id)
+        session.add(blocked)
+    blocked.source, blocked.reason, blocked.until, blocked.issuer_id = source, reason, until, issuer_id
+    if until is not None:
+        timers.schedule(session, f"netban:{user_id}", "network_unban", until, user_id=user_id)
+    else:
+        timers.cancel(session, f"netban:{user_id}")
+
+
+def unblock(session: Session, user_id: int) -> bool:
+    blocked = session.get(BlockedUser, user_id)
+    timers.cancel(session, f"netban:{user_id}")
+    if blocked is None:
+        return False
+    session.delete(blocked)
+    return True
+
+
+def start_job(session: Session, kind: str, user_id: int, issuer_id: int | None, until: datetime | None) -> NetworkJob:
+    """A job over every managed chat the user was seen in; chats they are not in are settled at once."""
+    job = NetworkJob(kind=kind, user_id=user_id, issuer_id=issuer_id, until=until, status="running")
+    session.add(job)
+    session.flush()
+    managed = select(ManagedChat.id).where(ManagedChat.managed.is_(True))
+    memberships = session.scalars(
+        select(Membership).where(Membership.user_id == user_id, Membership.chat_id.in_(managed))
+    ).all()
+    for membership in memberships:
+        # A ban concerns chats the user is in; a lift, chats they are banned from.
+        settled = membership.status in ("left", "kicked") if kind == "superban" else membership.status != "kicked"
+        session.add(JobResult(job_id=job.id, chat_id=membership.chat_id, result="not_member" if settled else "pending"))
+    session.flush()
+    return job
+
+
+def classify(outcome: Outcome) -> tuple[str, str | None]:
+    if outcome:
+        return "done", None
+    description = (outcome.description or "").lower()
+    if outcome.forbidden or "not enough rights" in description or "chat_admin_required" in description:
+        return "no_rights", outcome.description
+    if "participant" in description or "member not found" in description or "user not found" in description:
+        return "not_member", outcome.description
+    return "failed", outcome.description
+
+
+def run_job(session: Session, clients, job_id: int) -> bool:
+    """Work through the job's pending chats; True when none is left. Flood waits propagate (retry later)."""
+    job = session.get(NetworkJob, job_id)
+    if job is None or job.status == "done":
+        return True
+    while True:
+        batch = session.scalars(
+            select(JobResult)
+            .where(JobResult.job_id == job_id, JobResult.result == "pending")
+            .order_by(JobResult.chat_id)
+            .limit(BATCH)
+        ).all()
+        if not batch:
+            break
+        for result in batch:
+            chat = session.get(ManagedChat, result.chat_id)
+            if chat is None or not chat.managed:
+                result.result, result.detail = "failed", "chat no longer managed"
+                continue
+            client = clients.for_bot(chat.bot_id)
+            if job.kind == "superban":
+                params = {"chat_id": chat.id, "user_id": job.user_id}
+                if job.until is not None:
+                    params["until_date"] = int(_utc(job.until).timestamp())
+                outcome = client.call("banChatMember", **params)
+                status = "kicked"
+            else:
+                outcome = client.call("unbanChatMember", chat_id=chat.id, user_id=job.user_id, only_if_banned=True)
+                status = "left"
+            result.result, result.detail = classify(outcome)
+            if outcome:
+                people.set_membership(session, chat.id, job.user_id, status, job.until if status == "kicked" else None)
+            session.commit()  # each chat's result is kept even if a later call raises FloodWait
+    job.status, job.finished_at = "done", datetime.now(UTC)
+    session.commit()
+    return True
+
+
+def summary(session: Session, job_id: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for result in session.scalars(select(JobResult.result).where(JobResult.job_id == job_id)):
+        counts[result] = counts.get(result, 0) + 1
+    return counts
