@@ -18,6 +18,7 @@ from aula_moderation import people
 from aula_moderation.models import BlockedUser, Timer
 from aula_shared.db import insert_for
 from aula_shared.telegram import BotClient
+from aula_shared.telegram.fields import CHAT_PERMISSIONS
 
 log = logging.getLogger(__name__)
 
@@ -25,27 +26,7 @@ MAX_ATTEMPTS = 5
 BATCH = 200
 
 # restrictChatMember with every permission: lifts a mute (what the chat grants is at most this).
-ALL_PERMISSIONS = {
-    name: True
-    for name in (
-        "can_send_messages",
-        "can_send_audios",
-        "can_send_documents",
-        "can_send_photos",
-        "can_send_videos",
-        "can_send_video_notes",
-        "can_send_voice_notes",
-        "can_send_polls",
-        "can_send_other_messages",
-        "can_add_web_page_previews",
-        "can_change_info",
-        "can_invite_users",
-        "can_pin_messages",
-        "can_manage_topics",
-        "can_react_to_messages",
-        "can_edit_tag",
-    )
-}
+ALL_PERMISSIONS = dict.fromkeys(CHAT_PERMISSIONS, True)
 
 
 def schedule(

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from aula_shared.telegram.fields import CHAT_PERMISSIONS
+
 # ChatMemberAdministrator rights, in the order Telegram sends them.
 ADMIN_RIGHTS = (
     "can_manage_chat",
@@ -28,26 +30,7 @@ ADMIN_RIGHTS = (
 )
 CHANNEL_ADMIN_RIGHTS = ("can_post_messages", "can_edit_messages")
 
-# ChatPermissions, in the order Telegram sends them.
-PERMISSIONS = (
-    "can_send_messages",
-    "can_send_audios",
-    "can_send_documents",
-    "can_send_photos",
-    "can_send_videos",
-    "can_send_video_notes",
-    "can_send_voice_notes",
-    "can_send_polls",
-    "can_send_other_messages",
-    "can_add_web_page_previews",
-    "can_change_info",
-    "can_invite_users",
-    "can_pin_messages",
-    "can_manage_topics",
-    # Bot API 10; python-telegram-bot 22.8 requires both in ChatMemberRestricted.
-    "can_edit_tag",
-    "can_react_to_messages",
-)
+PERMISSIONS = CHAT_PERMISSIONS  # in the order Telegram sends them
 MEDIA_PERMISSIONS = (
     "can_send_audios",
     "can_send_documents",
