@@ -39,6 +39,8 @@ def redis_database() -> Iterator[str]:
         connection = redis.Redis.from_url(f"{REDIS_SERVER}/{index}")
         if connection.set("aula:test:claimed", f"bench-{os.getpid()}", nx=True, ex=3600):
             connection.flushdb()
+            # FLUSHDB dropped the claim too: take it again, or a test session could claim this index meanwhile.
+            connection.set("aula:test:claimed", f"bench-{os.getpid()}", ex=3600)
             try:
                 yield f"{REDIS_SERVER}/{index}"
             finally:

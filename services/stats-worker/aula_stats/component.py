@@ -1,10 +1,14 @@
+"""Aula stats service."""
+
 from aula_shared.components import Component
 
 component = Component(
     name="stats",
     database="stats",
     migrations="aula_stats.migrations",
+    commands="aula_stats.cli:commands",
     worker="aula_stats.worker:create_app",
     beat_schedule="aula_stats.worker:BEAT_SCHEDULE",
+    user_data="aula_stats.user_data:user_data",
     order=40,
 )

@@ -1,18 +1,66 @@
 """What one update tells the stats database: who, where, membership changes, and whether to count a message.
 
-Collected per batch, newest last, so each table gets one multi-row statement per batch.
+Collected per batch, newest last, so each table gets one multi-row statement per batch. No message text is
+kept: a message only counts.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from telegram import Chat as TgChat
 from telegram import ChatMember, Message, Update
 from telegram import User as TgUser
+from telegram.constants import MessageAttachmentType
 
+# What makes a message "written by a user" besides text: PTB's Message.effective_attachment, by key.
+_ATTACHMENTS = tuple(kind.value for kind in MessageAttachmentType)
+# Keys of a message the plain reading understands: anything else (joins, leaves, migrations, new service
+# messages Telegram may add) goes through python-telegram-bot.
+_PLAIN_MESSAGE_KEYS = frozenset(
+    {
+        "message_id",
+        "message_thread_id",
+        "from",
+        "sender_chat",
+        "sender_boost_count",
+        "sender_tag",
+        "chat",
+        "date",
+        "edit_date",
+        "text",
+        "entities",
+        "caption",
+        "caption_entities",
+        "reply_to_message",
+        "external_reply",
+        "quote",
+        "reply_to_story",
+        "forward_origin",
+        "forward_from",
+        "forward_from_chat",
+        "forward_from_message_id",
+        "forward_signature",
+        "forward_sender_name",
+        "forward_date",
+        "is_automatic_forward",
+        "is_topic_message",
+        "has_protected_content",
+        "has_media_spoiler",
+        "show_caption_above_media",
+        "author_signature",
+        "media_group_id",
+        "link_preview_options",
+        "reply_markup",
+        "via_bot",
+        "effect_id",
+        "new_chat_title",
+        "pinned_message",
+        *(kind.value for kind in MessageAttachmentType),
+    }
+)
 _PRESENT = {ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER, ChatMember.RESTRICTED}
 
 
@@ -23,62 +71,159 @@ class Facts:
     # (chat, user) -> (status or None for "seen, status unknown", when)
     memberships: dict[tuple[int, int], tuple[str | None, datetime]] = field(default_factory=dict)
     messages: Counter[tuple[date, int, int]] = field(default_factory=Counter)
+    # user -> the distinct (first name, last name, username) seen in this batch, in order, with when
+    profiles: dict[int, list[Profile]] = field(default_factory=dict)
+    # Every status change in order, for joins and leaves: (chat, user, status, when)
+    status_changes: list[tuple[int, int, str, datetime]] = field(default_factory=list)
+    # (chat, bot) -> (status or None for "present, as it received an update", when)
+    bots: dict[tuple[int, int], tuple[str | None, datetime]] = field(default_factory=dict)
+    # old chat id -> new chat id, when a group was upgraded to a supergroup
+    migrations: dict[int, int] = field(default_factory=dict)
 
-    def add(self, update: Update) -> None:
+    def add(self, update: Update, bot_id: int | None = None) -> None:
         when = _when(update)
         for user in _users_in(update):
             self._user(user, when)
         chat = update.effective_chat
         if chat is not None and chat.type != TgChat.PRIVATE:
             self._chat(chat, when)
-            self._membership_changes(update, chat, when)
+            if bot_id is not None:
+                status, _ = self.bots.get((chat.id, bot_id), (None, when))
+                self.bots[(chat.id, bot_id)] = (status, when)
+            self._membership_changes(update, chat, when, bot_id)
         message = update.message
         if message and message.from_user and chat and _written_by_a_user(message):
             self.messages[(message.date.date(), chat.id, message.from_user.id)] += 1
             if chat.type != TgChat.PRIVATE:
                 self._seen_in(chat.id, message.from_user.id, when)
 
+    def add_plain(self, payload: dict, bot_id: int | None = None) -> bool:
+        """The common case — a message that changes no membership — read from the JSON as is.
+
+        Decoding with python-telegram-bot costs ~90 µs an update, more than everything else stats does with it;
+        this reaches the same facts (a test compares both on every fixture). False: not such an update, or
+        not well-formed; decode it with `add`.
+        """
+        message = payload.get("message")
+        if len(payload) != 2 or type(message) is not dict or not _PLAIN_MESSAGE_KEYS.issuperset(message.keys()):
+            return False
+        sender, chat, moment = message.get("from"), message.get("chat"), message.get("date")
+        if type(sender) is not dict or type(chat) is not dict or type(moment) is not int:
+            return False
+        user_id, chat_id, kind = sender.get("id"), chat.get("id"), chat.get("type")
+        if type(user_id) is not int or type(chat_id) is not int or type(kind) is not str:
+            return False
+        when = datetime.fromtimestamp(moment, UTC)
+        self._record_user(
+            user_id,
+            when,
+            bool(sender.get("is_bot")),
+            sender.get("first_name") or "",
+            sender.get("last_name"),
+            sender.get("username"),
+            sender.get("language_code"),
+            sender.get("is_premium"),
+        )
+        if kind != TgChat.PRIVATE:
+            self._record_chat(chat_id, when, kind, chat.get("title"), chat.get("username"))
+            if bot_id is not None:
+                status, _ = self.bots.get((chat_id, bot_id), (None, when))
+                self.bots[(chat_id, bot_id)] = (status, when)
+        if message.get("text") or any(message.get(key) for key in _ATTACHMENTS):
+            self.messages[(when.date(), chat_id, user_id)] += 1
+            if kind != TgChat.PRIVATE:
+                self._seen_in(chat_id, user_id, when)
+        return True
+
     def _user(self, user: TgUser, when: datetime) -> None:
-        self.users[user.id] = {
-            "id": user.id,
-            "is_bot": user.is_bot,
-            "first_name": user.first_name or "",
-            "last_name": user.last_name,
-            "username": user.username,
-            "language_code": user.language_code,
-            "is_premium": user.is_premium,
+        self._record_user(
+            user.id,
+            when,
+            user.is_bot,
+            user.first_name or "",
+            user.last_name,
+            user.username,
+            user.language_code,
+            user.is_premium,
+        )
+
+    def _record_user(
+        self,
+        user_id: int,
+        when: datetime,
+        is_bot: bool,
+        first_name: str,
+        last_name: str | None,
+        username: str | None,
+        language_code: str | None,
+        is_premium: bool | None,
+    ) -> None:
+        profile = Profile(when, first_name, last_name, username)
+        seen = self.profiles.setdefault(user_id, [])
+        if not seen or not seen[-1].same_names(profile):
+            seen.append(profile)
+        self.users[user_id] = {
+            "id": user_id,
+            "is_bot": is_bot,
+            "first_name": first_name,
+            "last_name": last_name,
+            "username": username,
+            "language_code": language_code,
+            "is_premium": is_premium,
             "first_seen": when,
             "last_seen": when,
         }
 
     def _chat(self, chat: TgChat, when: datetime) -> None:
-        self.chats[chat.id] = {
-            "id": chat.id,
-            "type": chat.type,
-            "title": chat.title,
-            "username": chat.username,
+        self._record_chat(chat.id, when, chat.type, chat.title, chat.username)
+
+    def _record_chat(self, chat_id: int, when: datetime, kind: str, title: str | None, username: str | None) -> None:
+        self.chats[chat_id] = {
+            "id": chat_id,
+            "type": kind,
+            "title": title,
+            "username": username,
             "first_seen": when,
             "last_seen": when,
         }
 
     def _status(self, chat_id: int, user_id: int, status: str, when: datetime) -> None:
         self.memberships[(chat_id, user_id)] = (status, when)
+        self.status_changes.append((chat_id, user_id, status, when))
 
     def _seen_in(self, chat_id: int, user_id: int, when: datetime) -> None:
         status, _ = self.memberships.get((chat_id, user_id), (None, when))
         self.memberships[(chat_id, user_id)] = (status, when)
 
-    def _membership_changes(self, update: Update, chat: TgChat, when: datetime) -> None:
+    def _membership_changes(self, update: Update, chat: TgChat, when: datetime, bot_id: int | None) -> None:
         change = update.chat_member or update.my_chat_member
         if change is not None:
-            self._status(chat.id, change.new_chat_member.user.id, change.new_chat_member.status, when)
+            member = change.new_chat_member
+            self._status(chat.id, member.user.id, member.status, when)
+            if member.user.id == bot_id:
+                self.bots[(chat.id, bot_id)] = (member.status, when)
         message = update.message
         if message is None:
             return
+        if message.migrate_to_chat_id:
+            self.migrations[chat.id] = message.migrate_to_chat_id
+        if message.migrate_from_chat_id:
+            self.migrations[message.migrate_from_chat_id] = chat.id
         for user in message.new_chat_members or ():
             self._status(chat.id, user.id, ChatMember.MEMBER, when)
         if message.left_chat_member:
             self._status(chat.id, message.left_chat_member.id, ChatMember.LEFT, when)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    seen_at: datetime
+    first_name: str
+    last_name: str | None
+    username: str | None
+
+    def same_names(self, other: Profile) -> bool:
+        return (self.first_name, self.last_name, self.username) == (other.first_name, other.last_name, other.username)
 
 
 def _written_by_a_user(message: Message) -> bool:

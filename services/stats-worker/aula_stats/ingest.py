@@ -11,13 +11,23 @@ import logging
 from datetime import UTC, datetime
 
 import orjson
+from sqlalchemy import case, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from aula_shared.db import insert_for, session_scope
 from aula_shared.envelope import Envelope
 from aula_shared.updates import decode_update
-from aula_stats.facts import Facts
-from aula_stats.models import Chat, Membership, MessageCount, ProcessedUpdate, TelegramUser
+from aula_stats.facts import Facts, Profile, is_present
+from aula_stats.models import (
+    Chat,
+    ChatBot,
+    Membership,
+    MembershipChanges,
+    MessageCount,
+    ProcessedUpdate,
+    ProfileChange,
+    TelegramUser,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +43,7 @@ class StatsIngest:
             facts = Facts()
             for bot_id, payload in payloads:
                 if (bot_id, payload["update_id"]) in fresh:
-                    _collect(facts, payload)
+                    _collect(facts, payload, bot_id)
             _write(session, facts)
 
 
@@ -48,9 +58,10 @@ def _claim(session: Session, keys: list[tuple[int, int]]) -> set[tuple[int, int]
     return {tuple(row) for row in session.execute(statement, rows)}
 
 
-def _collect(facts: Facts, payload: dict) -> None:
+def _collect(facts: Facts, payload: dict, bot_id: int) -> None:
     try:
-        facts.add(decode_update(payload))
+        if not facts.add_plain(payload, bot_id):
+            facts.add(decode_update(payload), bot_id)
     except Exception:
         # A malformed update must not block its conversation: count what the others say, log this one.
         log.exception("stats could not read an update", extra={"update_id": payload.get("update_id")})
@@ -62,12 +73,21 @@ def _collect(facts: Facts, payload: dict) -> None:
 
 
 def _write(session: Session, facts: Facts) -> None:
+    if facts.profiles:
+        _write_profile_changes(session, facts.profiles)
     if facts.users:
         _upsert_latest(session, TelegramUser.__table__, list(facts.users.values()), ["id"])
     if facts.chats:
         _upsert_latest(session, Chat.__table__, list(facts.chats.values()), ["id"])
+    if facts.status_changes:
+        # Before the memberships are overwritten: joins and leaves are transitions from the stored status.
+        _count_joins_and_leaves(session, facts.status_changes)
     if facts.memberships:
         _write_memberships(session, facts)
+    if facts.bots:
+        _write_chat_bots(session, facts.bots)
+    for old, new in facts.migrations.items():
+        session.execute(update(Chat).where(Chat.id == old).values(migrated_to=new))
     if facts.messages:
         rows = [
             {"day": day, "chat_id": chat, "user_id": user, "messages": n}
@@ -118,3 +138,113 @@ def _write_memberships(session: Session, facts: Facts) -> None:
             ).returning(table.c.chat_id),
             seen,
         )
+
+
+def _write_profile_changes(session: Session, profiles: dict[int, list[Profile]]) -> None:
+    """Keep a change log: a profile is stored when it differs from the one before it in time (the first always).
+
+    The stored history and this batch are merged by time, so an old update drained late (from another
+    conversation) neither records a change that is not one nor leaves two equal neighbours: the later of
+    those is deleted.
+    """
+    table = ProfileChange.__table__
+    query = select(
+        table.c.id, table.c.user_id, table.c.seen_at, table.c.first_name, table.c.last_name, table.c.username
+    )
+    stored: dict[int, list[tuple[Profile, int | None]]] = {}
+    for row_id, user_id, seen_at, *names in session.execute(query.where(table.c.user_id.in_(list(profiles)))):
+        stored.setdefault(user_id, []).append((Profile(_aware(seen_at), *names), row_id))
+    rows, redundant = [], []
+    for user_id, candidates in profiles.items():
+        # Stored rows sort before batch rows of the same instant; None marks a profile of this batch.
+        timeline = sorted(
+            [*stored.get(user_id, ()), *((p, None) for p in candidates)],
+            key=lambda entry: (entry[0].seen_at, entry[1] is None),
+        )
+        previous: Profile | None = None
+        for profile, row_id in timeline:
+            if previous is not None and previous.same_names(profile):
+                if row_id is not None:
+                    redundant.append(row_id)
+                continue
+            previous = profile
+            if row_id is None:
+                rows.append(
+                    {
+                        "user_id": user_id,
+                        "seen_at": profile.seen_at,
+                        "first_name": profile.first_name,
+                        "last_name": profile.last_name,
+                        "username": profile.username,
+                    }
+                )
+    if rows:
+        session.execute(insert_for(session, table).returning(table.c.id), rows)
+    if redundant:
+        session.execute(table.delete().where(table.c.id.in_(redundant)))
+
+
+def _count_joins_and_leaves(session: Session, changes: list[tuple[int, int, str, datetime]]) -> None:
+    """Replay the batch's status changes from the stored statuses: entering the chat is a join, leaving a leave.
+
+    A status not stored yet counts as unknown, so the first leave of someone who joined before Aula watched counts.
+    Updates of one chat are handled in order (one conversation), which makes the stored status the one before.
+    """
+    table = Membership.__table__
+    pairs = list({(chat_id, user_id) for chat_id, user_id, _, _ in changes})
+    query = select(table.c.chat_id, table.c.user_id, table.c.status)
+    present: dict[tuple[int, int], bool | None] = {
+        (chat_id, user_id): is_present(status)
+        for chat_id, user_id, status in session.execute(
+            query.where(tuple_(table.c.chat_id, table.c.user_id).in_(pairs))
+        )
+    }
+    counts: dict[tuple, list[int]] = {}
+    for chat_id, user_id, status, when in changes:
+        before, now = present.get((chat_id, user_id)), is_present(status)
+        present[(chat_id, user_id)] = now
+        if before is not now:
+            day = when.astimezone(UTC).date()
+            counts.setdefault((day, chat_id), [0, 0])[0 if now else 1] += 1
+    if not counts:
+        return
+    rows = [{"day": d, "chat_id": c, "joins": j, "leaves": lv} for (d, c), (j, lv) in counts.items()]
+    changes_table = MembershipChanges.__table__
+    statement = insert_for(session, changes_table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["day", "chat_id"],
+        set_={
+            "joins": changes_table.c.joins + statement.excluded.joins,
+            "leaves": changes_table.c.leaves + statement.excluded.leaves,
+        },
+    )
+    session.execute(statement.returning(changes_table.c.day), rows)
+
+
+def _write_chat_bots(session: Session, bots: dict[tuple[int, int], tuple[str | None, datetime]]) -> None:
+    table = ChatBot.__table__
+    rows = [
+        {"chat_id": chat_id, "bot_id": bot_id, "status": status or "member", "last_seen": when, "changed": status}
+        for (chat_id, bot_id), (status, when) in bots.items()
+    ]
+    changed = [{k: v for k, v in row.items() if k != "changed"} for row in rows if row["changed"]]
+    seen = [{k: v for k, v in row.items() if k != "changed"} for row in rows if not row["changed"]]
+    if changed:
+        _upsert_latest(session, table, changed, ["chat_id", "bot_id"])
+    if seen:
+        # Receiving an update from a chat proves the bot is in it, whatever was stored.
+        statement = insert_for(session, table)
+        # (No IN here: an expanding parameter cannot go with a multi-row statement.)
+        gone = or_(table.c.status == "left", table.c.status == "kicked")
+        back = case((gone, "member"), else_=table.c.status)
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["chat_id", "bot_id"], set_={"last_seen": statement.excluded.last_seen, "status": back}
+            ).returning(table.c.chat_id),
+            seen,
+        )
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back; everything stored is UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

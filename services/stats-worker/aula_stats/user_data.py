@@ -1,0 +1,137 @@
+"""A person's data in the stats database: `aula users export|erase TELEGRAM_USER_ID` (through user_data).
+
+Erasure removes the person's profile, profile history, memberships and tracked-profile history under any of
+their usernames; their message counts are folded into the anonymous per-chat totals, so that the chats'
+activity stays right while nothing says who wrote.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from aula_shared.db import session_scope
+from aula_shared.settings import Settings
+from aula_stats.models import (
+    Membership,
+    MessageCount,
+    ProfileChange,
+    ProfileObservation,
+    TelegramUser,
+    TrackedProfile,
+)
+from aula_stats.retention import fold_into_chat_days
+
+
+class StatsUserData:
+    def __init__(self, database_url: str | None = None) -> None:
+        self._database_url = database_url
+
+    def _url(self) -> str:
+        return self._database_url or Settings.from_env().database_url_for("stats")
+
+    def export(self, user_id: int) -> dict[str, Any]:
+        with session_scope(self._url()) as session:
+            return export_user(session, user_id)
+
+    def erase(self, user_id: int) -> int:
+        with session_scope(self._url()) as session:
+            return erase_user(session, user_id)
+
+
+def export_user(session: Session, user_id: int) -> dict[str, Any]:
+    user = session.get(TelegramUser, user_id)
+    history = session.scalars(
+        select(ProfileChange).where(ProfileChange.user_id == user_id).order_by(ProfileChange.seen_at)
+    ).all()
+    memberships = session.scalars(select(Membership).where(Membership.user_id == user_id)).all()
+    counts = session.scalars(
+        select(MessageCount).where(MessageCount.user_id == user_id).order_by(MessageCount.day, MessageCount.chat_id)
+    ).all()
+    tracked = _tracked_profiles(session, user, history)
+    if user is None and not (history or memberships or counts or tracked):
+        return {}
+    return {
+        "user": None
+        if user is None
+        else {
+            "id": user.id,
+            "is_bot": user.is_bot,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "username": user.username,
+            "language_code": user.language_code,
+            "is_premium": user.is_premium,
+            "first_seen": user.first_seen.isoformat(),
+            "last_seen": user.last_seen.isoformat(),
+        },
+        "profile_history": [
+            {
+                "seen_at": h.seen_at.isoformat(),
+                "first_name": h.first_name,
+                "last_name": h.last_name,
+                "username": h.username,
+            }
+            for h in history
+        ],
+        "memberships": [
+            {
+                "chat_id": m.chat_id,
+                "status": m.status,
+                "status_since": m.status_since.isoformat(),
+                "last_seen": m.last_seen.isoformat(),
+            }
+            for m in memberships
+        ],
+        "message_counts": [{"day": c.day.isoformat(), "chat_id": c.chat_id, "messages": c.messages} for c in counts],
+        "tracked_public_profile": [
+            {
+                "username": profile.username,
+                "history": [
+                    {"observed_at": o.observed_at.isoformat(), "name": o.name, "bio": o.bio}
+                    for o in session.scalars(
+                        select(ProfileObservation)
+                        .where(ProfileObservation.profile_id == profile.id)
+                        .order_by(ProfileObservation.observed_at)
+                    )
+                ],
+            }
+            for profile in tracked
+        ],
+    }
+
+
+def erase_user(session: Session, user_id: int) -> int:
+    """Rows removed (per-user counts folded into per-chat totals count as removed)."""
+    user = session.get(TelegramUser, user_id)
+    history = session.scalars(select(ProfileChange).where(ProfileChange.user_id == user_id)).all()
+    removed = 0
+    for profile in _tracked_profiles(session, user, history):
+        removed += session.execute(
+            delete(ProfileObservation).where(ProfileObservation.profile_id == profile.id)
+        ).rowcount
+        session.delete(profile)
+        removed += 1
+    removed += fold_into_chat_days(session, MessageCount.user_id == user_id)
+    removed += session.execute(delete(ProfileChange).where(ProfileChange.user_id == user_id)).rowcount
+    removed += session.execute(delete(Membership).where(Membership.user_id == user_id)).rowcount
+    if user is not None:
+        session.delete(user)
+        removed += 1
+    return removed
+
+
+def _tracked_profiles(session: Session, user: TelegramUser | None, history) -> list[TrackedProfile]:
+    usernames = {h.username.lower() for h in history if h.username}
+    if user is not None and user.username:
+        usernames.add(user.username.lower())
+    if not usernames:
+        return []
+    return list(
+        session.scalars(select(TrackedProfile).where(or_(*(TrackedProfile.username == name for name in usernames))))
+    )
+
+
+user_data = StatsUserData()
