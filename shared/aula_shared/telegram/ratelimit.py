@@ -131,7 +131,7 @@ class RedisRateLimiter(BaseRateLimiter[int]):
 
     async def initialize(self) -> None:
         if self._redis is None:
-            self._redis = aioredis.Redis.from_url(self.redis_url, socket_connect_timeout=2, socket_timeout=5)
+            self._redis = aioredis.Redis.from_url(self.redis_url, socket_connect_timeout=5, socket_timeout=10)
             self._acquire = self._redis.register_script(ACQUIRE_SCRIPT)
             self._pause = self._redis.register_script(PAUSE_SCRIPT)
 
