@@ -9,6 +9,7 @@ component = Component(
     commands="aula_catalog.cli:commands",
     servers={"catalog": "aula_catalog.server:serve"},
     worker="aula_catalog.worker:create_app",
+    beat_schedule="aula_catalog.worker:BEAT_SCHEDULE",
     user_data="aula_catalog.user_data:user_data",
     order=10,
 )
