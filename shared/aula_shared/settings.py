@@ -49,6 +49,32 @@ def _optional_int(env: Mapping[str, str], name: str) -> int | None:
         raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def env_number(env: Mapping[str, str], name: str, default: float, *, allow_zero: bool = False) -> float:
+    """A service's numeric setting: the default when unset, a SettingsError naming the variable when wrong."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value < 0 or (value == 0 and not allow_zero):
+        raise SettingsError(f"{name} must be {'zero or more' if allow_zero else 'positive'}, got {raw!r}")
+    return value
+
+
+def env_flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """A service's on/off setting: 1/true/yes/on or 0/false/no/off."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
     value = _optional_int(env, name)
     return default if value is None else value

@@ -60,3 +60,19 @@ def test_chat_ids_and_api_url():
     )
     assert (settings.log_chat_id, settings.staff_chat_id) == (-1001234, -1005678)
     assert settings.telegram_api_url == "http://127.0.0.1:8081"
+
+
+def test_service_settings_helpers_name_the_variable():
+    from aula_shared.settings import env_flag, env_number
+
+    assert env_number({}, "X_SECONDS", 5) == 5
+    assert env_number({"X_SECONDS": "2.5"}, "X_SECONDS", 5) == 2.5
+    assert env_number({"X_CACHE_MB": "0"}, "X_CACHE_MB", 32, allow_zero=True) == 0
+    with pytest.raises(SettingsError, match="X_SECONDS must be positive"):
+        env_number({"X_SECONDS": "0"}, "X_SECONDS", 5)
+    with pytest.raises(SettingsError, match="X_SECONDS must be a number"):
+        env_number({"X_SECONDS": "soon"}, "X_SECONDS", 5)
+    assert env_flag({"X_ON": "yes"}, "X_ON", False) is True
+    assert env_flag({}, "X_ON", True) is True
+    with pytest.raises(SettingsError, match="X_ON must be 1 or 0"):
+        env_flag({"X_ON": "maybe"}, "X_ON", False)

@@ -20,31 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from aula_shared.settings import Settings, SettingsError
-
-
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in {"1", "true", "yes", "on"}:
-        return True
-    if raw in {"0", "false", "no", "off"}:
-        return False
-    raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
-
-
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-    if value < 0:
-        raise SettingsError(f"{name} must not be negative")
-    return value
+from aula_shared.settings import Settings, SettingsError, env_flag, env_number
 
 
 @dataclass(frozen=True)
@@ -64,10 +40,10 @@ class CatalogConfig:
         )
         return cls(
             cors_origins=origins,
-            cache_max_age=int(_number(env, "CATALOG_CACHE_MAX_AGE", 60)),
-            revision_ttl=_number(env, "CATALOG_REVISION_TTL", 1.0),
-            answer_cache_mb=int(_number(env, "CATALOG_ANSWER_CACHE_MB", 32)),
-            secure_cookies=_flag(env, "CATALOG_SECURE_COOKIES", not settings.embedded),
+            cache_max_age=int(env_number(env, "CATALOG_CACHE_MAX_AGE", 60, allow_zero=True)),
+            revision_ttl=env_number(env, "CATALOG_REVISION_TTL", 1.0, allow_zero=True),
+            answer_cache_mb=int(env_number(env, "CATALOG_ANSWER_CACHE_MB", 32, allow_zero=True)),
+            secure_cookies=env_flag(env, "CATALOG_SECURE_COOKIES", not settings.embedded),
             secret_key_file=env.get("CATALOG_SECRET_KEY_FILE", "").strip() or "var/catalog-secret-key",
         )
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from aula_shared.settings import SettingsError
+from aula_shared.settings import env_number
 
 
 @dataclass(frozen=True)
@@ -28,23 +28,10 @@ class StatsConfig:
     def from_env(cls, env: Mapping[str, str] | None = None) -> StatsConfig:
         env = os.environ if env is None else env
         return cls(
-            sync_interval=timedelta(minutes=_number(env, "STATS_SYNC_INTERVAL_MINUTES", 60)),
-            sync_per_run=int(_number(env, "STATS_SYNC_PER_RUN", 20)),
-            profile_interval=timedelta(minutes=_number(env, "STATS_PROFILE_INTERVAL_MINUTES", 1)),
+            sync_interval=timedelta(minutes=env_number(env, "STATS_SYNC_INTERVAL_MINUTES", 60)),
+            sync_per_run=int(env_number(env, "STATS_SYNC_PER_RUN", 20)),
+            profile_interval=timedelta(minutes=env_number(env, "STATS_PROFILE_INTERVAL_MINUTES", 1)),
             tme_url=(env.get("STATS_TME_URL", "").strip() or "https://t.me").rstrip("/"),
-            blank_grace=timedelta(minutes=_number(env, "STATS_BLANK_GRACE_MINUTES", 5)),
-            retention=timedelta(days=_number(env, "STATS_RETENTION_DAYS", 400)),
+            blank_grace=timedelta(minutes=env_number(env, "STATS_BLANK_GRACE_MINUTES", 5)),
+            retention=timedelta(days=env_number(env, "STATS_RETENTION_DAYS", 400)),
         )
-
-
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive, got {raw!r}")
-    return value
