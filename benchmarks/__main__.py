@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ["gateway", "stats", "catalog"]
+BENCHMARKS = ["gateway", "stats", "catalog", "moderation", "onboarding"]
 
 
 def main(names: list[str]) -> int:

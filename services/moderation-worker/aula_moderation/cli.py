@@ -162,4 +162,7 @@ def _reapply(config, user_id: int) -> None:
 
 
 def commands() -> list[tuple[str, click.Command]]:
-    return [("groups", add_group), ("roles", grant_role), ("roles", revoke_role), ("roles", list_roles)]
+    from aula_moderation import staff_cli
+
+    own = [("groups", add_group), ("roles", grant_role), ("roles", revoke_role), ("roles", list_roles)]
+    return own + staff_cli.commands()

@@ -7,5 +7,6 @@ component = Component(
     commands="aula_moderation.cli:commands",
     worker="aula_moderation.worker:create_app",
     beat_schedule="aula_moderation.worker:BEAT_SCHEDULE",
+    user_data="aula_moderation.user_data:user_data",
     order=30,
 )

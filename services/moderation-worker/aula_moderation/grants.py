@@ -84,7 +84,21 @@ def as_grant(row: Role) -> RoleGrant:
 
 
 def grants_of(session: Session, user_id: int) -> list[RoleGrant]:
+    """A user's grants; within a batch, the roles of all its senders are read in one query (most have none)."""
+    from aula_moderation import batch
+
+    senders = batch.senders()
+    if senders is not None and user_id in senders:
+        by_user = batch.memo("sender-grants", lambda: _grants_by_user(session, senders))
+        return by_user.get(user_id, [])
     return [as_grant(row) for row in session.scalars(select(Role).where(Role.user_id == user_id))]
+
+
+def _grants_by_user(session: Session, user_ids: set[int]) -> dict[int, list[RoleGrant]]:
+    by_user: dict[int, list[RoleGrant]] = {}
+    for row in session.scalars(select(Role).where(Role.user_id.in_(user_ids)).order_by(Role.id)):
+        by_user.setdefault(row.user_id, []).append(as_grant(row))
+    return by_user
 
 
 def chat_scope(session: Session, chat_id: int) -> ChatScope:
@@ -97,6 +111,13 @@ def chat_scope(session: Session, chat_id: int) -> ChatScope:
 
 
 def powers(session: Session, user_id: int, chat_id: int) -> Powers:
+    """The user's merged powers in the chat (read once per batch of that chat: ordinary messages ask often)."""
+    from aula_moderation.batch import memo  # (imported here: batch builds on modules that use grants)
+
+    return memo(("powers", user_id, chat_id), lambda: _powers(session, user_id, chat_id))
+
+
+def _powers(session: Session, user_id: int, chat_id: int) -> Powers:
     grants = grants_of(session, user_id)
     if not grants:
         return Powers()

@@ -23,7 +23,19 @@ from typing import Any
 from telegram import Update
 from telegram.ext import filters
 
-from aula_moderation import chats, grants, moderation, network, people, special, timers
+from aula_moderation import (
+    broadcast,
+    chats,
+    grants,
+    moderation,
+    network,
+    onboarding,
+    people,
+    special,
+    staff_commands,
+    timers,
+)
+from aula_moderation.batch import Batch
 from aula_moderation.models import Case, ManagedChat, WhitelistedBot
 from aula_moderation.texts import TEXTS
 from aula_shared.db import session_scope
@@ -83,6 +95,8 @@ class Context:
     update: Update
     services: Services
     cache: dict = field(default_factory=dict)
+    # The batch being handled (reads shared, ordinary writes buffered); None outside a drain, e.g. in tests.
+    batch: Batch | None = None
 
     @property
     def database_url(self) -> str:
@@ -92,13 +106,26 @@ class Context:
     def client(self):
         return self.services.bots.for_bot(self.bot_id)
 
-    def managed_chat(self) -> ManagedChat | None:
-        """The chat's record if it is managed (looked up once per update)."""
+    def chat_record(self) -> ManagedChat | None:
+        """The chat's record, managed or not (looked up once per batch, or per update outside one)."""
+        chat = self.update.effective_chat
+        if chat is None:
+            return None
+        if self.batch is not None:
+            return self.batch.chat(chat.id)
         if "chat" not in self.cache:
-            chat = self.update.effective_chat
-            record = chats.find(self.database_url, chat.id) if chat else None
-            self.cache["chat"] = record if record is not None and record.managed else None
+            self.cache["chat"] = chats.find(self.database_url, chat.id)
         return self.cache["chat"]
+
+    def managed_chat(self) -> ManagedChat | None:
+        record = self.chat_record()
+        return record if record is not None and record.managed else None
+
+    def maybe_blocked(self, user_id: int) -> bool:
+        """False when the user is certainly not network-banned (asked once per batch for all its senders)."""
+        if self.batch is not None:
+            return self.batch.maybe_blocked(user_id)
+        return True
 
 
 def in_group(update: Update) -> bool:
@@ -125,8 +152,11 @@ def on_unmanaged_chat(context: Context) -> None:
     if context.managed_chat() is not None:
         return
     chat = context.update.effective_chat
-    if context.update.message is not None and chats.claim_unmanaged_notice(
-        context.database_url, chat.id, context.bot_id
+    told = context.chat_record() is not None  # an unmanaged record exists once the notice was claimed
+    if (
+        context.update.message is not None
+        and not told
+        and chats.claim_unmanaged_notice(context.database_url, chat.id, context.bot_id)
     ):
         user = context.update.effective_user
         language = language_for(user.language_code if user else None, None, context.services.settings.default_language)
@@ -146,6 +176,9 @@ def on_unmanaged_chat(context: Context) -> None:
 
 def _enforce_block(context: Context, user_id: int) -> bool:
     """Ban a network-banned user from this chat; True if they were."""
+    if not context.maybe_blocked(user_id):
+        return False
+    flush_writes(context)
     chat = context.managed_chat()
     with session_scope(context.database_url) as session:
         blocked = network.active_block(session, user_id)
@@ -168,9 +201,12 @@ def on_message_sender(context: Context) -> None:
     if sender.is_bot:
         return
     chat = context.managed_chat()
-    with session_scope(context.database_url) as session:
-        people.upsert_user(session, sender)
-        people.seen_writing(session, chat.id, sender.id)
+    if context.batch is not None and is_plain_message(context.update):
+        context.batch.seen_writing(chat.id, sender)  # written with the batch's other senders
+    else:
+        with session_scope(context.database_url) as session:
+            people.upsert_user(session, sender)
+            people.seen_writing(session, chat.id, sender.id)
     if _enforce_block(context, sender.id):
         moderation.delete_now(context.client, chat.id, message.message_id)
         raise StopRouting
@@ -193,9 +229,11 @@ def on_chat_member(context: Context) -> None:
     if joined and not user.is_bot:
         if _enforce_block(context, user.id):
             raise StopRouting
+        result = None
         with session_scope(context.database_url) as session:
             if grants.powers(session, user.id, chat.id).rights:
-                special.apply(session, context.client, chat.id, user.id, demote=False)
+                result = special.apply(session, context.client, chat.id, user.id, demote=False)
+        _alert_if_no_rights(context, result)
 
 
 def on_join_request(context: Context) -> None:
@@ -261,6 +299,12 @@ def on_command(context: Context) -> None:
     if text.split(maxsplit=1)[0].split("@")[0].lower() == "/claim":
         on_claim(context)
         return
+    if broadcast.is_broadcast(context.update):
+        broadcast.on_command(context)
+        return
+    if (name := staff_commands.command_of(text)) is not None:
+        staff_commands.handle(context, name)
+        return
     moderation.handle(context, context.managed_chat())
 
 
@@ -271,7 +315,15 @@ def on_claim(context: Context) -> None:
     if message.sender_chat is not None or not people.is_person(message.from_user):
         return
     with session_scope(context.database_url) as session:
-        special.apply(session, context.client, chat.id, message.from_user.id, demote=False)
+        result = special.apply(session, context.client, chat.id, message.from_user.id, demote=False)
+    _alert_if_no_rights(context, result)
+
+
+def _alert_if_no_rights(context: Context, result: str | None) -> None:
+    if result == "no_rights":
+        chat = context.managed_chat()
+        staff_chat = context.services.settings.staff_chat_id
+        special.alert_no_rights(context.services.redis, context.client, staff_chat, chat.id, chat.title)
 
 
 def mentions_admin(update: Update) -> bool:
@@ -363,6 +415,42 @@ def on_my_chat_member(context: Context) -> None:
         log.info("bot status alert refused", extra=outcome.log_fields())
 
 
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == "private"
+
+
+def on_private_broadcast(context: Context) -> None:
+    broadcast.on_command(context)
+    raise StopRouting  # the command is not a private message for anyone else to answer
+
+
+def on_broadcast_button(context: Context) -> None:
+    broadcast.on_button(context)
+    raise StopRouting
+
+
+def flush_writes(context: Context) -> None:
+    """Before anything but an ordinary message: the batch's buffered writes are committed, its reads dropped."""
+    if context.batch is not None:
+        context.batch.flush()
+        context.batch.forget_reads()
+
+
+def is_plain_message(update: Update) -> bool:
+    """An ordinary group message: no command, @admin call or service message; its writes may be buffered."""
+    message = update.message
+    return (
+        _group_message(update)
+        and not message.new_chat_members
+        and message.left_chat_member is None
+        and not message.migrate_to_chat_id
+        and not message.migrate_from_chat_id
+        and not is_command(update)
+        and not mentions_admin(update)
+    )
+
+
 def _group_message(update: Update) -> bool:
     return update.message is not None and in_group(update)
 
@@ -378,8 +466,11 @@ def is_admin_call(update: Update) -> bool:
 
 def build_router() -> Router[Context]:
     router: Router[Context] = Router()
+    router.add(flush_writes, lambda u: not is_plain_message(u), group=-1)
     router.add(on_group_migrated, filters.StatusUpdate.MIGRATE, group=0)
     router.add(on_unmanaged_chat, in_group, group=1)
+    router.add(on_broadcast_button, broadcast.is_button, group=1.5)
+    router.add(on_private_broadcast, lambda u: is_private(u) and broadcast.is_broadcast(u), group=1.5)
     # Past group 1 a group chat is managed (unmanaged ones stop there).
     router.add(on_chat_member, lambda u: u.chat_member is not None and in_group(u), group=2)
     router.add(on_join_request, lambda u: u.chat_join_request is not None and in_group(u), group=2)
@@ -389,4 +480,5 @@ def build_router() -> Router[Context]:
     router.add(on_command, is_command, group=4)
     router.add(on_admin_report, is_admin_call, group=4)
     router.add(on_my_chat_member, lambda u: u.my_chat_member is not None and in_group(u), group=5)
+    onboarding.register(router)  # CAPTCHA, welcome, trust gate, filters: groups 0.5 and 2.1–2.7, see its docstring
     return router

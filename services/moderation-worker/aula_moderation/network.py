@@ -9,6 +9,7 @@ blocked user who joins, asks to join or writes in any managed chat is banned the
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -87,11 +88,15 @@ def classify(outcome: Outcome) -> tuple[str, str | None]:
     return "failed", outcome.description
 
 
-def run_job(session: Session, clients, job_id: int) -> bool:
-    """Work through the job's pending chats; True when none is left. Flood waits propagate (retry later)."""
+def run_job(session: Session, clients, job_id: int, pace: Callable[[int], None] | None = None) -> bool:
+    """Work through the job's pending chats; True when none is left. Flood waits propagate (retry later).
+
+    `pace(bot_id)` waits for the bot's next bulk slot (see pacing.py) before each call.
+    """
     job = session.get(NetworkJob, job_id)
-    if job is None or job.status == "done":
+    if job is None or job.status != "running":  # done, or a broadcast still a draft / discarded
         return True
+    text = broadcast_text(session, job_id) if job.kind == "broadcast" else None
     while True:
         batch = session.scalars(
             select(JobResult)
@@ -107,7 +112,12 @@ def run_job(session: Session, clients, job_id: int) -> bool:
                 result.result, result.detail = "failed", "chat no longer managed"
                 continue
             client = clients.for_bot(chat.bot_id)
-            if job.kind == "superban":
+            if pace is not None:
+                pace(chat.bot_id)
+            if job.kind == "broadcast":
+                outcome = client.call("sendMessage", chat_id=chat.id, text=text)
+                status = None
+            elif job.kind == "superban":
                 params = {"chat_id": chat.id, "user_id": job.user_id}
                 if job.until is not None:
                     params["until_date"] = int(_utc(job.until).timestamp())
@@ -117,12 +127,22 @@ def run_job(session: Session, clients, job_id: int) -> bool:
                 outcome = client.call("unbanChatMember", chat_id=chat.id, user_id=job.user_id, only_if_banned=True)
                 status = "left"
             result.result, result.detail = classify(outcome)
-            if outcome:
+            if outcome and status is not None:
                 people.set_membership(session, chat.id, job.user_id, status, job.until if status == "kicked" else None)
             session.commit()  # each chat's result is kept even if a later call raises FloodWait
     job.status, job.finished_at = "done", datetime.now(UTC)
     session.commit()
+    if job.kind == "broadcast":
+        from aula_moderation import broadcast  # broadcast builds on this module
+
+        broadcast.report(session, clients, job)
     return True
+
+
+def broadcast_text(session: Session, job_id: int) -> str:
+    from aula_moderation.models import Case
+
+    return session.scalars(select(Case.reason).where(Case.job_id == job_id, Case.event == "BROADCAST")).first() or ""
 
 
 def summary(session: Session, job_id: int) -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from aula_moderation.models import Membership, TelegramUser
@@ -23,10 +23,8 @@ def is_person(user: Any) -> bool:
     return user is not None and user.id not in NOT_PEOPLE
 
 
-def upsert_user(session: Session, user: Any) -> None:
-    """Insert or refresh a Telegram user (a PTB User or anything with its attributes)."""
-    now = datetime.now(UTC)
-    values = {
+def _profile(user: Any, now: datetime) -> dict[str, Any]:
+    return {
         "first_name": (user.first_name or "")[:256],
         "last_name": (user.last_name or None) and user.last_name[:256],
         "username": user.username,
@@ -34,8 +32,23 @@ def upsert_user(session: Session, user: Any) -> None:
         "is_bot": bool(user.is_bot),
         "last_seen": now,
     }
+
+
+def upsert_user(session: Session, user: Any) -> None:
+    """Insert or refresh a Telegram user (a PTB User or anything with its attributes)."""
+    values = _profile(user, datetime.now(UTC))
     statement = insert_for(session, TelegramUser).values(id=user.id, **values)
     session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=values))
+
+
+def upsert_users(session: Session, users: list[Any]) -> None:
+    """upsert_user for many distinct users in one statement (a batch's senders)."""
+    if not users:
+        return
+    now = datetime.now(UTC)
+    statement = insert_for(session, TelegramUser).values([{"id": user.id, **_profile(user, now)} for user in users])
+    fresh = {name: statement.excluded[name] for name in _profile(users[0], now)}
+    session.execute(statement.on_conflict_do_update(index_elements=["id"], set_=fresh))
 
 
 def set_membership(
@@ -56,6 +69,30 @@ def seen_writing(session: Session, chat_id: int, user_id: int) -> None:
         set_membership(session, chat_id, user_id, "member", seen=True)
     else:
         membership.last_seen = datetime.now(UTC)
+
+
+def seen_writing_many(session: Session, pairs: list[tuple[int, int]]) -> None:
+    """seen_writing for many distinct (chat, user) pairs in one statement."""
+    if not pairs:
+        return
+    now = datetime.now(UTC)
+    rows = [
+        {"chat_id": chat, "user_id": user, "status": "member", "until": None, "last_seen": now, "updated_at": now}
+        for chat, user in pairs
+    ]
+    statement = insert_for(session, Membership).values(rows)
+    gone = Membership.status.in_(("left", "kicked"))
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["chat_id", "user_id"],
+            set_={
+                "status": case((gone, "member"), else_=Membership.status),
+                "until": case((gone, None), else_=Membership.until),
+                "updated_at": case((gone, statement.excluded.updated_at), else_=Membership.updated_at),
+                "last_seen": statement.excluded.last_seen,
+            },
+        )
+    )
 
 
 def by_username(session: Session, username: str) -> TelegramUser | None:

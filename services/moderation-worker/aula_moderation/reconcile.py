@@ -38,6 +38,8 @@ def _intended(session: Session) -> list[tuple[int, int, str, datetime | None]]:
     )
     for chat_id, user_id in present:
         entry = session.get(BlockedUser, user_id)
+        if entry is None or (entry.until is not None and entry.until <= now):
+            continue  # lapsed: its timer lifts it
         wanted.append((chat_id, user_id, "kicked", entry.until if entry else None))
     return wanted[:LIMIT]
 

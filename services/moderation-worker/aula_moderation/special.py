@@ -6,6 +6,7 @@ the merged rights and set the title (≤ 16 characters, no emoji); demote when n
 
 from __future__ import annotations
 
+import html
 import logging
 
 from sqlalchemy.orm import Session
@@ -33,7 +34,8 @@ def apply(session: Session, client: BotClient, chat_id: int, user_id: int, *, de
     outcome = client.call("promoteChatMember", chat_id=chat_id, user_id=user_id, **params)
     if not outcome:
         log.info("promotion refused", extra={"chat_id": chat_id, "user_id": user_id, **outcome.log_fields()})
-        return "none"
+        # Most often the bot itself may not add admins (can_promote_members): staff must fix that by hand.
+        return "no_rights" if "rights" in (outcome.description or "").lower() else "none"
     people.set_membership(session, chat_id, user_id, "administrator")
     if powers.title:
         titled = client.call(
@@ -42,6 +44,20 @@ def apply(session: Session, client: BotClient, chat_id: int, user_id: int, *, de
         if not titled:
             log.info("custom title refused", extra={"chat_id": chat_id, "user_id": user_id, **titled.log_fields()})
     return "promoted"
+
+
+def alert_no_rights(connection, client: BotClient, staff_chat_id: int | None, chat_id: int, title: str | None) -> bool:
+    """Tell the staff chat, at most once a day per chat, that the bot cannot promote special users there."""
+    if staff_chat_id is None or not connection.set(f"aula:moderation:rights-alert:{chat_id}", 1, nx=True, ex=86400):
+        return False
+    text = (
+        f"🔰 #NOT_ENOUGH_RIGHTS in {html.escape(title or '')} (<code>{chat_id}</code>): the bot cannot promote "
+        "members, so special users get no admin rights or title there. Give the bot the right to add new admins."
+    )
+    outcome = client.call("sendMessage", chat_id=staff_chat_id, text=text, parse_mode="HTML")
+    if not outcome:
+        log.info("rights alert refused", extra=outcome.log_fields())
+    return bool(outcome)
 
 
 def apply_everywhere(session: Session, clients, user_id: int) -> dict[int, str]:

@@ -7,14 +7,17 @@ import functools
 import logging
 from datetime import UTC, datetime
 
+import httpx
 from celery import Celery
 
-from aula_moderation import chats, modlog, network, reconcile, special, timers
+from aula_moderation import blocklist, chats, modlog, network, reconcile, special, timers
+from aula_moderation.batch import BatchDispatcher
 from aula_moderation.handlers import Context, Services, build_router
+from aula_moderation.models import ManagedChat
+from aula_moderation.pacing import Pacer
 from aula_shared import redis as aula_redis
 from aula_shared.celery import make_celery, register_drain, sweep_schedule
 from aula_shared.db import session_scope
-from aula_shared.dispatch import UpdateDispatcher
 from aula_shared.mailbox import queue_name
 from aula_shared.platform.clients import BotClients
 from aula_shared.settings import Settings
@@ -27,8 +30,19 @@ QUEUE = queue_name(SERVICE)
 BEAT_SCHEDULE = {
     **sweep_schedule(SERVICE),
     "moderation-timers": {"task": "aula.moderation.timers", "schedule": 5.0, "options": {"queue": QUEUE}},
+    # A safety net under the CAPTCHA timeouts, which schedule themselves (see onboarding/captcha.py).
+    "moderation-onboarding-due": {
+        "task": "aula.moderation.onboarding_due",
+        "schedule": 5.0,
+        "options": {"queue": QUEUE},
+    },
     "moderation-log": {"task": "aula.moderation.flush_log", "schedule": 30.0, "options": {"queue": QUEUE}},
     "moderation-reconcile": {"task": "aula.moderation.reconcile", "schedule": 600.0, "options": {"queue": QUEUE}},
+    "moderation-blocklist": {
+        "task": "aula.moderation.fetch_blocklist",
+        "schedule": 86400.0,
+        "options": {"queue": QUEUE},
+    },
 }
 
 
@@ -51,13 +65,19 @@ def create_app(settings: Settings | None = None) -> Celery:
         connection = aula_redis.client(settings.require_redis())
         return Services(settings, database_url, BotClients(settings), connection, send_task)
 
-    def batch_handler() -> UpdateDispatcher:
-        return UpdateDispatcher(
+    @functools.cache
+    def pacer() -> Pacer:
+        return Pacer(services().redis)
+
+    def batch_handler() -> BatchDispatcher:
+        dispatcher = BatchDispatcher(
             SERVICE,
             aula_redis.client(settings.require_redis()),
             build_router(),
-            lambda envelope, update: Context(envelope.bot_id, update, services()),
+            lambda envelope, update: Context(envelope.bot_id, update, services(), batch=dispatcher.batch),
+            database_url,
         )
+        return dispatcher
 
     register_drain(app, SERVICE, batch_handler, batch_size=50)
 
@@ -102,7 +122,7 @@ def create_app(settings: Settings | None = None) -> Celery:
     def network_job(task, job_id: int) -> dict:
         try:
             with session_scope(database_url) as session:
-                network.run_job(session, services().bots, job_id)
+                network.run_job(session, services().bots, job_id, pace=pacer())
                 return network.summary(session, job_id)
         except TelegramUnavailable as error:
             raise task.retry(countdown=_retry_delay(error, task.request.retries)) from None
@@ -111,7 +131,12 @@ def create_app(settings: Settings | None = None) -> Celery:
     def apply_roles(task, user_id: int) -> dict:
         try:
             with session_scope(database_url) as session:
-                return {str(k): v for k, v in special.apply_everywhere(session, services().bots, user_id).items()}
+                results = special.apply_everywhere(session, services().bots, user_id)
+                for chat_id in (chat_id for chat_id, result in results.items() if result == "no_rights"):
+                    chat = session.get(ManagedChat, chat_id)
+                    client = services().bots.for_bot(chat.bot_id)
+                    special.alert_no_rights(services().redis, client, settings.staff_chat_id, chat_id, chat.title)
+                return {str(k): v for k, v in results.items()}
         except TelegramUnavailable as error:
             raise task.retry(countdown=_retry_delay(error, task.request.retries)) from None
 
@@ -130,6 +155,22 @@ def create_app(settings: Settings | None = None) -> Celery:
                 [str(s) for s in payload.get("departments") or []],
             )
         return True
+
+    @app.task(name="aula.moderation.fetch_blocklist", bind=True, max_retries=5)
+    def fetch_blocklist(task) -> dict:
+        """The external blocklist (BLOCKLIST_URL), daily; a failed fetch keeps the current entries."""
+        url = blocklist.url_from_env()
+        if url is None:
+            return {}
+        try:
+            ids = blocklist.fetch(url)
+        except (httpx.HTTPError, blocklist.BadBlocklist) as error:
+            log.warning("external blocklist not fetched", extra={"error": str(error)[:200]})
+            raise task.retry(countdown=min(3600, 60 * 2**task.request.retries)) from None
+        with session_scope(database_url) as session:
+            counts = blocklist.replace_external(session, ids)
+        log.info("external blocklist fetched", extra=counts)
+        return counts
 
     @app.task(name="aula.moderation.reconcile", bind=True, max_retries=None)
     def run_reconcile(task) -> dict:

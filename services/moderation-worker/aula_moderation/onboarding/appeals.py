@@ -1,0 +1,85 @@
+"""Appeals: a network-banned user who writes to the bot in private gets one button to ask for a review.
+
+The staff chat gets the appeal with buttons to lift the ban (a superfree job) or confirm it; a second request
+is answered with the date of the first and alerts nobody.
+"""
+
+from __future__ import annotations
+
+import html
+
+from aula_moderation import network
+from aula_moderation.models import TelegramUser
+from aula_moderation.onboarding.common import answer, button, is_staff_anywhere, mention, now, send
+from aula_moderation.onboarding.models import Appeal
+from aula_moderation.onboarding.texts import APPEAL_DECIDED, APPEAL_STAFF, TEXTS
+from aula_shared.db import session_scope
+
+
+def offer(context, user, language: str) -> bool:
+    """If the private writer is network-banned, offer the appeal button; True if they were."""
+    with session_scope(context.database_url) as session:
+        if network.active_block(session, user.id) is None:
+            return False
+    buttons = [[button(TEXTS.text("appeal_button", language), "ob:appeal")]]
+    send(context.client, user.id, TEXTS.text("appeal_offer", language), buttons)
+    return True
+
+
+def request(context, user, language: str) -> None:
+    staff_chat = context.services.settings.staff_chat_id
+    with session_scope(context.database_url) as session:
+        blocked = network.active_block(session, user.id)
+        existing = session.get(Appeal, user.id)
+        if blocked is None:
+            answer(context)
+            return
+        if existing is not None:
+            date = existing.created_at.strftime("%d/%m/%Y %H:%M")
+            answer(context)
+            send(context.client, user.id, TEXTS.text("appeal_already", language, date=date))
+            return
+        appeal = Appeal(user_id=user.id, bot_id=context.bot_id, status="open", created_at=now())
+        session.add(appeal)
+        session.flush()
+        reason = html.escape(blocked.reason or blocked.source)
+        text = APPEAL_STAFF.format(mention=mention(user.id, user.first_name), user_id=user.id, reason=reason)
+        if staff_chat is not None:
+            buttons = [[button("✅ Lift the ban", f"ob:al:{user.id}"), button("⛔ Confirm", f"ob:ac:{user.id}")]]
+            appeal.staff_message_id = send(context.client, staff_chat, text, buttons)
+    answer(context)
+    send(context.client, user.id, TEXTS.text("appeal_sent", language))
+
+
+def decide(context, user_id: int, lift: bool) -> None:
+    """A staff member's verdict, pressed in the staff chat."""
+    query = context.update.callback_query
+    with session_scope(context.database_url) as session:
+        if not is_staff_anywhere(session, query.from_user.id):
+            answer(context, "Staff only.", alert=True)
+            return
+        appeal = session.get(Appeal, user_id)
+        if appeal is None or appeal.status != "open":
+            answer(context, "Already decided.")
+            return
+        appeal.status = "lifted" if lift else "confirmed"
+        appeal.decided_by, appeal.decided_at = query.from_user.id, now()
+        if lift:
+            network.unblock(session, user_id)
+            job = network.start_job(session, "superfree", user_id, query.from_user.id, None)
+            job_id = job.id
+        known = session.get(TelegramUser, user_id)
+        language = (known.language_code or "")[:2] if known else ""
+        language = language if language in ("it", "en") else context.services.settings.default_language
+    if lift:
+        context.services.run_job(job_id)
+    verdict = "✅ Ban lifted" if lift else "⛔ Ban confirmed"
+    who = mention(query.from_user.id, query.from_user.first_name)
+    message = query.message
+    if message is not None:
+        context.client.call(
+            "editMessageText", chat_id=message.chat.id, message_id=message.message_id, parse_mode="HTML",
+            text=(message.text_html or "") + APPEAL_DECIDED.format(verdict=verdict, who=who),
+        )  # fmt: skip
+    answer(context)
+    send(context.client, user_id, TEXTS.text("appeal_lifted" if lift else "appeal_confirmed", language))

@@ -1,0 +1,96 @@
+"""Content filters: forbidden words and phrases (network-wide and per group), and antiflood.
+
+Matching is case- and accent-insensitive: text and patterns are NFKD-decomposed, combining marks dropped and
+case-folded, so "CAZZÒ" matches "cazzo". A rule is a substring (MozIta's way) or a regular expression.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aula_moderation import people, timers
+from aula_moderation.onboarding.models import FilterRule
+
+KINDS = ("substring", "regex")
+
+
+def normalise(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(kind: str, pattern: str):
+    if kind == "regex":
+        return re.compile(normalise(pattern)).search
+    needle = normalise(pattern)
+    return lambda text: needle in text
+
+
+def add_rule(session: Session, pattern: str, kind: str = "substring", chat_id: int | None = None) -> FilterRule:
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    if not pattern.strip():
+        raise ValueError("empty pattern")
+    if kind == "regex":
+        re.compile(pattern)  # refuse a broken expression when saved, not when matching
+    rule = FilterRule(pattern=pattern, kind=kind, chat_id=chat_id)
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def rules_for(session: Session, chat_id: int) -> list[tuple[str, str]]:
+    rows = session.execute(
+        select(FilterRule.kind, FilterRule.pattern).where(
+            (FilterRule.chat_id == chat_id) | FilterRule.chat_id.is_(None)
+        )
+    ).all()
+    return [(kind, pattern) for kind, pattern in rows]
+
+
+def first_match(rules: list[tuple[str, str]], text: str) -> str | None:
+    clean = normalise(text)
+    for kind, pattern in rules:
+        if _compiled(kind, pattern)(clean):
+            return pattern
+    return None
+
+
+def flooding(redis, chat_id: int, user_id: int, limit: int, seconds: float) -> bool:
+    """Count this message in the user's window; True the moment they go over `limit` messages."""
+    key = f"aula:onboarding:flood:{chat_id}:{user_id}"
+    pipe = redis.pipeline()
+    pipe.incr(key)
+    pipe.expire(key, max(1, int(seconds)), nx=True)
+    count, _ = pipe.execute()
+    if count > limit:
+        redis.delete(key)  # the next window starts after the mute
+        return True
+    return False
+
+
+def mute_for_flood(session: Session, client, bot_id: int, chat_id: int, user_id: int, seconds: float) -> bool:
+    from aula_moderation.onboarding.captcha import NO_PERMISSIONS
+
+    until = datetime.now(UTC) + timedelta(seconds=seconds)
+    outcome = client.call(
+        "restrictChatMember",
+        chat_id=chat_id,
+        user_id=user_id,
+        permissions=NO_PERMISSIONS,
+        until_date=int(until.timestamp()),
+    )
+    if outcome:
+        people.set_membership(session, chat_id, user_id, "restricted", until)
+        # Moderation's durable unmute: Telegram lifts it too, this records it (and covers short mutes Telegram
+        # would treat as forever).
+        timers.schedule(session, f"unmute:{chat_id}:{user_id}", "unmute", until, bot_id=bot_id, chat_id=chat_id,
+                        user_id=user_id)  # fmt: skip
+    return bool(outcome)

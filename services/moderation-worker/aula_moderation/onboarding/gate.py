@@ -1,0 +1,125 @@
+"""The rules gate and peer verification (MozIta): unknown users must accept the rules, probationers are
+confirmed by a verified member (no sooner than verify_min_seconds after accepting), staff block with one button."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from aula_moderation import network
+from aula_moderation.models import TelegramUser
+from aula_moderation.onboarding import trust
+from aula_moderation.onboarding.common import (
+    answer,
+    button,
+    delete,
+    is_staff_here,
+    mention,
+    mention_of,
+    send,
+    url_button,
+)
+from aula_moderation.onboarding.models import Trust
+from aula_moderation.onboarding.texts import RULES_URL, TEXTS
+from aula_shared.db import session_scope
+from aula_shared.i18n import language_for
+
+log = logging.getLogger(__name__)
+
+
+def post_gate(context, chat, user, language: str) -> int | None:
+    """The welcome with "Show the rules" (only the newcomer) and "Block user" (staff only)."""
+    text = TEXTS.text("gate_welcome", language, mention=mention_of(user), title=html.escape(chat.title or ""))
+    buttons = [
+        [button(TEXTS.text("gate_show_rules", language), f"ob:g:{user.id}")],
+        [button(TEXTS.text("gate_block", language), f"ob:b:{user.id}")],
+    ]
+    return send(context.client, chat.id, text, buttons)
+
+
+def post_probation(context, chat, user_id: int, name: str, language: str) -> int | None:
+    text = TEXTS.text("probation", language, mention=mention(user_id, name))
+    buttons = [
+        [url_button(TEXTS.text("gate_read_rules", language), RULES_URL)],
+        [button(TEXTS.text("gate_confirm", language), f"ob:v:{user_id}")],
+        [button(TEXTS.text("gate_block", language), f"ob:b:{user_id}")],
+    ]
+    return send(context.client, chat.id, text, buttons)
+
+
+def on_show_rules(context, chat, target: int, language: str) -> None:
+    query = context.update.callback_query
+    if query.from_user.id != target:
+        answer(context, TEXTS.text("not_yours", language), alert=True)
+        return
+    with session_scope(context.database_url) as session:
+        trust.accept_rules(session, target)
+    answer(context)
+    delete(context.client, chat.id, query.message.message_id if query.message else None)
+    post_probation(context, chat, target, query.from_user.first_name, language)
+
+
+def on_confirm(context, chat, target: int, language: str, config: dict) -> None:
+    query = context.update.callback_query
+    presser = query.from_user
+    with session_scope(context.database_url) as session:
+        if presser.id == target or trust.level(session, presser.id) != trust.VERIFIED:
+            answer(context, TEXTS.text("verify_not_allowed", language), alert=True)
+            return
+        row = session.get(Trust, target)
+        if row is not None and row.level == trust.PROBATION:
+            wait = trust.seconds_until_confirmable(row, config["verify_min_seconds"])
+            if wait > 0:
+                answer(context, TEXTS.text("verify_wait", language, seconds=wait), alert=True)
+                return
+        changed = trust.verify(session, target, presser.id)
+        known = session.get(TelegramUser, target)
+        name = known.name if known else str(target)
+        # The announcement speaks to the verified user: their language (the alerts above speak to the presser).
+        target_language = language_for(known.language_code if known else None, chat.language, language)
+    answer(context)
+    delete(context.client, chat.id, query.message.message_id if query.message else None)
+    if changed:
+        text = TEXTS.text("verified", target_language, who=mention_of(presser), whom=mention(target, name))
+        send(context.client, chat.id, text)
+
+
+def on_block(context, chat, target: int, language: str) -> None:
+    """Staff only: a network ban (blocked means that), banned here at once, elsewhere by the superban job."""
+    query = context.update.callback_query
+    with session_scope(context.database_url) as session:
+        if not is_staff_here(session, query.from_user.id, chat.id):
+            answer(context, TEXTS.text("block_not_allowed", language), alert=True)
+            return
+        network.block(session, target, "admin", reason="spam", until=None, issuer_id=query.from_user.id)
+        session.query(Trust).filter(Trust.user_id == target).delete()
+        job = network.start_job(session, "superban", target, query.from_user.id, None)
+        job_id = job.id
+        known = session.get(TelegramUser, target)
+        name = known.name if known else str(target)
+    outcome = context.client.call("banChatMember", chat_id=chat.id, user_id=target)
+    if not outcome:
+        log.info("block refused", extra=outcome.log_fields())
+    context.services.run_job(job_id)
+    answer(context)
+    delete(context.client, chat.id, query.message.message_id if query.message else None)
+    send(context.client, chat.id, TEXTS.text("blocked", language, whom=mention(target, name)))
+    staff_chat = context.services.settings.staff_chat_id
+    if staff_chat is not None:
+        send(
+            context.client,
+            staff_chat,
+            f"📌 #BLOCKED {mention(target, name)} (<code>{target}</code>) by {mention_of(query.from_user)} "
+            f"in {html.escape(chat.title or '')} (<code>{chat.id}</code>)",
+        )
+
+
+def allowed_on_probation(message) -> bool:
+    """Plain text, stickers and GIFs; links, commands, mentions and any other media are not."""
+    if message.sticker is not None or message.animation is not None:
+        return True
+    if message.text is None:
+        return False
+    return not any(
+        entity.type in ("url", "text_link", "bot_command", "mention", "text_mention") for entity in message.entities
+    )

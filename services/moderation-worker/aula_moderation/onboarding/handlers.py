@@ -1,0 +1,307 @@
+"""Onboarding's routes, one handler per concern, added to moderation's router by `register`.
+
+They run between moderation's people handlers (group 2: users recorded, network bans enforced on sight) and
+its service-message and command handlers (3, 4), so the trust gate and the filters delete a message before
+anything else acts on it. Appeal verdicts are pressed in the staff chat, which is usually not managed, so
+they run before moderation's unmanaged-chat stop (group 1). Anonymous admins, channel posts and forwards
+(777000), other bots and the bot itself are never gated or filtered (common.real_sender).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+
+from telegram import Update
+
+from aula_moderation import people
+from aula_moderation.onboarding import appeals, captcha, filters, gate, join_requests, settings, trust, welcome
+from aula_moderation.onboarding.common import (
+    answer,
+    delete,
+    is_staff_here,
+    language,
+    mention_of,
+    now,
+    real_sender,
+    send,
+)
+from aula_moderation.onboarding.models import Captcha
+from aula_moderation.onboarding.texts import FILTER_ALERT, TEXTS
+from aula_shared.db import session_scope
+from aula_shared.router import Router, StopRouting
+
+log = logging.getLogger(__name__)
+
+GROUP_TYPES = ("group", "supergroup")
+STAFF_VERDICT = re.compile(r"^ob:a([lc]):(\d+)$")
+GROUP_BUTTON = re.compile(r"^ob:([cgvb]):(\d+)(?::(.+))?$")
+PRIVATE_BUTTON = re.compile(r"^ob:(?:r:(\d+):(.+)|(appeal))$")
+
+
+def _config(context) -> dict:
+    if "onboarding" not in context.cache:
+        context.cache["onboarding"] = settings.cached(context.database_url, context.managed_chat().id)
+    return context.cache["onboarding"]
+
+
+def _in_group(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type in GROUP_TYPES
+
+
+def _private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == "private"
+
+
+def _data(update: Update) -> str:
+    query = update.callback_query
+    return (query.data or "") if query is not None else ""
+
+
+# -- joins and leaves ----------------------------------------------------------------------------------------
+
+
+def on_member_change(context) -> None:
+    """A join (left/kicked → member/restricted) starts onboarding; a leave drops a pending CAPTCHA. Restriction
+    changes are neither, so they never greet twice."""
+    change = context.update.chat_member
+    user = change.new_chat_member.user
+    if user.is_bot or real_sender_id(user) is None:
+        return
+    was_in, is_in = _present(change.old_chat_member), _present(change.new_chat_member)
+    if not was_in and is_in:
+        on_join(context, user)
+    elif was_in and not is_in:
+        on_leave(context, user.id)
+
+
+def _present(member) -> bool:
+    """In the chat: a restricted member may have left (is_member false) and still be restricted."""
+    if member.status == "restricted":
+        return bool(getattr(member, "is_member", False))
+    return member.status in ("member", "administrator", "creator")
+
+
+def real_sender_id(user) -> int | None:
+    return user.id if people.is_person(user) else None
+
+
+def on_join(context, user) -> None:
+    chat, config = context.managed_chat(), _config(context)
+    lang = language(context, user)
+    with session_scope(context.database_url) as session:
+        level = trust.level(session, user.id)
+        # An applicant who just passed the private CAPTCHA of a join request is not asked again on arrival.
+        vetted = join_requests.recently_approved(session, chat.id, user.id)
+    if level == trust.VERIFIED or vetted:
+        welcome.greet(context, chat, config, user, lang)
+    elif config["captcha"] != "off":
+        captcha.start(context, chat, config, user, lang)  # greeted once solved
+    elif config["rules_gate"] and level == trust.UNKNOWN:
+        gate.post_gate(context, chat, user, lang)
+    else:
+        welcome.greet(context, chat, config, user, lang)
+
+
+def on_leave(context, user_id: int) -> None:
+    chat = context.managed_chat()
+    with session_scope(context.database_url) as session:
+        row = captcha.pending(session, chat.id, user_id)
+        # Conditional: our own kick of an expired CAPTCHA also arrives as a leave, maybe while the due task
+        # still holds the row; once it commits, the row is no longer pending and this changes nothing.
+        if row is not None and captcha.mark(session, row.id, "left"):
+            captcha.drop_message(session, context.client, row)
+
+
+# -- buttons in groups ---------------------------------------------------------------------------------------
+
+
+def on_group_button(context) -> None:
+    kind, target, extra = GROUP_BUTTON.match(_data(context.update)).groups()
+    chat, config = context.managed_chat(), _config(context)
+    presser = context.update.callback_query.from_user
+    lang = language(context, presser)
+    if kind == "c":
+        on_captcha_answer(context, chat, config, int(target), extra or "", lang)
+    elif kind == "g":
+        gate.on_show_rules(context, chat, int(target), lang)
+    elif kind == "v":
+        gate.on_confirm(context, chat, int(target), lang, config)
+    else:
+        gate.on_block(context, chat, int(target), lang)
+
+
+def on_captcha_answer(context, chat, config: dict, captcha_id: int, choice: str, lang: str) -> None:
+    presser = context.update.callback_query.from_user
+    with session_scope(context.database_url) as session:
+        # Locked: a press racing the due task waits for it and then sees the row expired.
+        row = session.get(Captcha, captcha_id, with_for_update=True)
+        if row is None or row.chat_id != chat.id or row.kind != "group":
+            answer(context)
+            return
+        if presser.id != row.user_id:
+            own = captcha.sharing(session, row, presser.id)
+            if own is None:
+                answer(context, TEXTS.text("not_yours", lang), alert=True)  # the newcomer stays restricted
+                return
+            row = own
+        if row.status != "pending":
+            answer(context, TEXTS.text("captcha_expired", row.language))
+            return
+        verdict = captcha.check(session, row, choice)
+        if verdict == "wrong":
+            left = captcha.row_limit(session, row) - row.attempts
+            answer(context, TEXTS.text("captcha_wrong", row.language, left=left), alert=True)
+            return
+        if verdict == "failed":
+            row.status, row.resolved_at = "failed", now()
+            captcha.punish(session, context.client, row, config["captcha_action"])
+            captcha.drop_message(session, context.client, row)
+            answer(context, TEXTS.text("captcha_failed", row.language), alert=True)
+            return
+        captcha.release(context.client, row)
+        captcha.drop_message(session, context.client, row)
+        trust.accept_rules(session, presser.id)
+        level = trust.level(session, presser.id)
+        people.set_membership(session, chat.id, presser.id, "member")
+    answer(context, TEXTS.text("captcha_solved", lang))
+    if config["rules_gate"] and level == trust.PROBATION:
+        gate.post_probation(context, chat, presser.id, presser.first_name, lang)
+    welcome.greet(context, chat, config, presser, lang)
+
+
+# -- join requests -------------------------------------------------------------------------------------------
+
+
+def on_join_request(context) -> None:
+    config = _config(context)
+    if config["join_requests"]:
+        join_requests.start(context, context.managed_chat(), config, context.update.chat_join_request)
+
+
+# -- private chats: join-request conversations and appeals ---------------------------------------------------
+
+
+def on_private_button(context) -> None:
+    row_id, step, appeal = PRIVATE_BUTTON.match(_data(context.update)).groups()
+    user = context.update.callback_query.from_user
+    if appeal:
+        appeals.request(context, user, language(context, user))
+    else:
+        join_requests.on_step(context, int(row_id), step)
+
+
+def on_private_message(context) -> None:
+    user = context.update.effective_message.from_user
+    if user is not None and not user.is_bot and appeals.offer(context, user, language(context, user)):
+        raise StopRouting
+
+
+def on_staff_verdict(context) -> None:
+    verdict, user_id = STAFF_VERDICT.match(_data(context.update)).groups()
+    appeals.decide(context, int(user_id), lift=verdict == "l")
+    raise StopRouting
+
+
+# -- group messages: the trust gate, forbidden words, antiflood ----------------------------------------------
+
+
+def _gated_sender(context):
+    """The person to check, or None when onboarding leaves this message alone (not a person, or staff here)."""
+    if "gated" not in context.cache:
+        message = context.update.effective_message
+        user = real_sender(message, context.bot_id)
+        if user is not None:
+            with session_scope(context.database_url) as session:
+                if is_staff_here(session, user.id, context.managed_chat().id):
+                    user = None
+        context.cache["gated"] = user
+    return context.cache["gated"]
+
+
+def _content_message(update: Update) -> bool:
+    message = update.message
+    return (
+        message is not None
+        and _in_group(update)
+        and not message.new_chat_members
+        and message.left_chat_member is None
+        and not message.migrate_from_chat_id
+        and not message.migrate_to_chat_id
+    )
+
+
+def on_trust_gate(context) -> None:
+    """Unknown users (rules not accepted) lose every message; probationers keep text, stickers and GIFs only."""
+    config = _config(context)
+    if not config["rules_gate"] or (user := _gated_sender(context)) is None:
+        return
+    message = context.update.effective_message
+    with session_scope(context.database_url) as session:
+        level = trust.level(session, user.id)
+        if level == trust.PROBATION and gate.allowed_on_probation(message):
+            if trust.count_clean_message(session, user.id, config):
+                log.info("probationer verified by clean messages", extra={"user_id": user.id})
+            return
+    if level == trust.VERIFIED:
+        return
+    delete(context.client, message.chat.id, message.message_id)
+    if level == trust.UNKNOWN and context.services.redis.set(
+        f"aula:onboarding:gate:{message.chat.id}:{user.id}", 1, nx=True, ex=300
+    ):
+        gate.post_gate(context, context.managed_chat(), user, language(context, user))
+    raise StopRouting
+
+
+def on_forbidden_words(context) -> None:
+    config = _config(context)
+    message = context.update.effective_message
+    text = message.text or message.caption
+    if config["filter_mode"] == "off" or not text or (user := _gated_sender(context)) is None:
+        return
+    chat = context.managed_chat()
+    with session_scope(context.database_url) as session:
+        matched = filters.first_match(filters.rules_for(session, chat.id), text)
+    if matched is None:
+        return
+    staff_chat = context.services.settings.staff_chat_id
+    if staff_chat is not None:
+        alert = FILTER_ALERT.format(
+            mention=mention_of(user), user_id=user.id, title=html.escape(chat.title or ""), chat_id=chat.id,
+            text=html.escape(text[:500]),
+        )  # fmt: skip
+        send(context.client, staff_chat, alert)
+    if config["filter_mode"] == "delete":
+        delete(context.client, chat.id, message.message_id)
+        notice = send(
+            context.client, chat.id, TEXTS.text("forbidden_word", language(context, user), mention=mention_of(user))
+        )
+        from aula_moderation.onboarding.common import delete_later
+
+        delete_later(context, chat.id, notice, float((chat.settings or {}).get("notice_delay", 90)))
+        raise StopRouting
+
+
+def on_flood(context) -> None:
+    config = _config(context)
+    if not config["flood_messages"] or (user := _gated_sender(context)) is None:
+        return
+    chat = context.managed_chat()
+    if filters.flooding(context.services.redis, chat.id, user.id, config["flood_messages"], config["flood_seconds"]):
+        with session_scope(context.database_url) as session:
+            filters.mute_for_flood(session, context.client, context.bot_id, chat.id, user.id, config["flood_mute"])
+        context.services.run_timers_in(float(config["flood_mute"]))
+
+
+def register(router: Router) -> None:
+    """Fractional groups place these between moderation's own (see the module docstring)."""
+    router.add(on_staff_verdict, lambda u: bool(STAFF_VERDICT.match(_data(u))), group=0.5)
+    router.add(on_member_change, lambda u: u.chat_member is not None and _in_group(u), group=2.1)
+    router.add(on_group_button, lambda u: _in_group(u) and bool(GROUP_BUTTON.match(_data(u))), group=2.2)
+    router.add(on_join_request, lambda u: u.chat_join_request is not None and _in_group(u), group=2.3)
+    router.add(on_private_button, lambda u: _private(u) and bool(PRIVATE_BUTTON.match(_data(u))), group=2.4)
+    router.add(on_private_message, lambda u: _private(u) and u.message is not None, group=2.4)
+    router.add(on_trust_gate, _content_message, group=2.5)
+    router.add(on_forbidden_words, _content_message, group=2.6)
+    router.add(on_flood, _content_message, group=2.7)
