@@ -26,28 +26,16 @@ from aula_moderation.models import (
     Warning,
 )
 from aula_moderation.onboarding.models import Appeal, Captcha, Trust, WelcomeSent
-from aula_shared.db import session_scope
-from aula_shared.settings import Settings
+from aula_shared.users import DatabaseUserData
 
 
 def _iso(moment) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-class ModerationUserData:
+class ModerationUserData(DatabaseUserData):
     def __init__(self, database_url: str | None = None) -> None:
-        self._database_url = database_url
-
-    def _url(self) -> str:
-        return self._database_url or Settings.from_env().database_url_for("moderation")
-
-    def export(self, user_id: int) -> dict[str, Any]:
-        with session_scope(self._url()) as session:
-            return export_user(session, user_id)
-
-    def erase(self, user_id: int) -> int:
-        with session_scope(self._url()) as session:
-            return erase_user(session, user_id)
+        super().__init__("moderation", export_user, erase_user, database_url)
 
 
 def export_user(session: Session, user_id: int) -> dict[str, Any]:

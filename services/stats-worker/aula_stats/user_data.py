@@ -12,8 +12,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from aula_shared.db import session_scope
-from aula_shared.settings import Settings
+from aula_shared.users import DatabaseUserData
 from aula_stats.models import (
     Membership,
     MessageCount,
@@ -25,20 +24,9 @@ from aula_stats.models import (
 from aula_stats.retention import fold_into_chat_days
 
 
-class StatsUserData:
+class StatsUserData(DatabaseUserData):
     def __init__(self, database_url: str | None = None) -> None:
-        self._database_url = database_url
-
-    def _url(self) -> str:
-        return self._database_url or Settings.from_env().database_url_for("stats")
-
-    def export(self, user_id: int) -> dict[str, Any]:
-        with session_scope(self._url()) as session:
-            return export_user(session, user_id)
-
-    def erase(self, user_id: int) -> int:
-        with session_scope(self._url()) as session:
-            return erase_user(session, user_id)
+        super().__init__("stats", export_user, erase_user, database_url)
 
 
 def export_user(session: Session, user_id: int) -> dict[str, Any]:
