@@ -62,6 +62,11 @@ class AulaBot(ExtBot):
 
 
 _thread_loops = threading.local()
+# What a forked child inherits from its parent (the event loop, the sessions and their sockets) is kept here and
+# never used or collected: collecting a transport in the child would close it through the inherited loop, whose
+# epoll instance the child *shares* with the parent — unregistering the parent's Redis and HTTP sockets there,
+# and leaving the parent waiting forever on replies it can no longer see.
+_inherited_from_parent: list[object] = []
 
 
 def _thread_loop() -> asyncio.AbstractEventLoop:
@@ -74,6 +79,8 @@ def _thread_loop() -> asyncio.AbstractEventLoop:
         raise RuntimeError("BotClient is synchronous; in async code await the PTB bot's methods directly")
     loop = getattr(_thread_loops, "loop", None)
     if loop is None or loop.is_closed() or getattr(_thread_loops, "pid", None) != os.getpid():
+        if loop is not None and getattr(_thread_loops, "pid", None) != os.getpid():
+            _inherited_from_parent.append(loop)
         loop = asyncio.new_event_loop()
         _thread_loops.loop, _thread_loops.pid = loop, os.getpid()
     return loop
@@ -159,6 +166,8 @@ class BotClient:
     def _session(self) -> _Session:
         loop = _thread_loop()
         session = getattr(self._local, "session", None)
+        if session is not None and session.pid != os.getpid():
+            _inherited_from_parent.append(session)
         if session is None or session.pid != os.getpid() or session.loop is not loop:
             request = AnswerKeepingRequest(
                 connection_pool_size=8,

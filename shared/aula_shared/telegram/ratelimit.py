@@ -25,6 +25,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 import redis.asyncio as aioredis
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
@@ -131,7 +132,7 @@ class RedisRateLimiter(BaseRateLimiter[int]):
 
     async def initialize(self) -> None:
         if self._redis is None:
-            self._redis = aioredis.Redis.from_url(self.redis_url, socket_connect_timeout=5, socket_timeout=10)
+            self._redis = aioredis.Redis.from_url(self.redis_url, socket_connect_timeout=5, socket_timeout=5)
             self._acquire = self._redis.register_script(ACQUIRE_SCRIPT)
             self._pause = self._redis.register_script(PAUSE_SCRIPT)
 
@@ -159,7 +160,7 @@ class RedisRateLimiter(BaseRateLimiter[int]):
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
                 seconds = retry_after_seconds(error)
-                await self._pause(keys=[scope.pause_key], args=[math.ceil(seconds * 1000) + PAUSE_CUSHION_MS])
+                await self._script("_pause", [scope.pause_key], [math.ceil(seconds * 1000) + PAUSE_CUSHION_MS])
                 if attempt >= max_retries or seconds > self.limits.max_wait:
                     raise
                 attempt += 1
@@ -168,12 +169,26 @@ class RedisRateLimiter(BaseRateLimiter[int]):
                     extra={"bot_id": self.bot_id, "telegram_method": endpoint, "retry_after": seconds},
                 )
 
+    async def _script(self, name: str, keys: list, args: list):
+        """Run one of the limiter's scripts; on a dead or silent connection, reconnect once and run it again.
+
+        A connection can go stale behind our back (Redis restarted, a network blip, a socket left in a state
+        only a new connection escapes): the scripts are safe to repeat — acquire takes a slot only if it can.
+        """
+        try:
+            return await getattr(self, name)(keys=keys, args=args)
+        except (redis.ConnectionError, redis.TimeoutError):
+            log.warning("rate limiter: Redis connection lost; reconnecting", extra={"bot_id": self.bot_id})
+            self._redis = None  # abandoned, not closed: closing may block on the very socket that failed
+            await self.initialize()
+            return await getattr(self, name)(keys=keys, args=args)
+
     async def _wait_for_slot(self, scope: CallScope) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.limits.max_wait
         while True:
-            wait_ms, _paused = await self._acquire(
-                keys=[*scope.pause_keys, *scope.window_keys], args=[uuid.uuid4().hex, *scope.window_args]
+            wait_ms, _paused = await self._script(
+                "_acquire", [*scope.pause_keys, *scope.window_keys], [uuid.uuid4().hex, *scope.window_args]
             )
             if wait_ms <= 0:
                 return
