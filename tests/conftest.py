@@ -60,12 +60,13 @@ def redis_url() -> Iterator[str]:
 def redis_client(redis_url: str) -> Iterator[redis.Redis]:
     """A client on the session's Redis database, emptied (but for the claim) before each test."""
     connection = redis.Redis.from_url(redis_url)
-    _empty(connection)
+    empty_redis(connection)
     yield connection
     connection.close()
 
 
-def _empty(connection: redis.Redis) -> None:
+def empty_redis(connection: redis.Redis) -> None:
+    """Delete every key of the session's Redis database but its claim (also for module-scoped worlds)."""
     for key in connection.scan_iter(count=1000):
         if key != b"aula:test:claimed":
             connection.delete(key)
@@ -118,16 +119,20 @@ def settings(platform_env: dict[str, str]):
 @pytest.fixture
 def clean_tables(migrated_pg: str) -> None:
     """Empty the Telegram side's tables (platform, moderation, stats) before a test; the catalog keeps its own."""
+    truncate_tables(migrated_pg, ("platform", "moderation", "stats"))
+
+
+def truncate_tables(database_url: str, prefixes: tuple[str, ...]) -> None:
+    """TRUNCATE every table whose name starts with one of the components' prefixes (e.g. "moderation")."""
     from sqlalchemy import text
 
     from aula_shared.db import engine_for
 
-    with engine_for(migrated_pg).begin() as connection:
+    pattern = f"^({'|'.join(prefixes)})_"
+    with engine_for(database_url).begin() as connection:
         names = connection.execute(
-            text(
-                "SELECT tablename FROM pg_tables"
-                " WHERE schemaname = 'public' AND tablename ~ '^(platform|moderation|stats)_'"
-            )
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename ~ :pattern"),
+            {"pattern": pattern},
         ).scalars()
         tables = ", ".join(f'"{name}"' for name in names)
         if tables:

@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import empty_redis, truncate_tables
 from sqlalchemy import select, text
 from support import AULA, Process, free_port, wait_http, wait_until
 
@@ -58,14 +59,8 @@ def world(migrated_pg, redis_url, tmp_path_factory):
 
     logs = tmp_path_factory.mktemp("moderation-e2e")
     connection = redis.Redis.from_url(redis_url)
-    for key in connection.scan_iter(count=1000):
-        if key != b"aula:test:claimed":
-            connection.delete(key)
-    with engine_for(migrated_pg).begin() as db:
-        names = db.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename ~ '^(platform|moderation)_'")
-        ).scalars()
-        db.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names)))
+    empty_redis(connection)
+    truncate_tables(migrated_pg, ("platform", "moderation"))
     with start_simulator() as sim:
         tg = sim.client
         tg.add_bot(TOKEN, username="aula_test_bot")
