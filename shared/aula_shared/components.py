@@ -40,6 +40,9 @@ class Component:
     beat_schedule: str | None = None
     # "module:attribute" of an object with export(user_id) -> dict and erase(user_id) -> int.
     user_data: str | None = None
+    # "module:attribute" of a callable(admin, settings) adding the component's pages to the staff admin
+    # (see aula_shared.staff).
+    staff_views: str | None = None
     # Order of migrations and start-up; lower first.
     order: int = 50
 

@@ -10,5 +10,6 @@ component = Component(
     worker="aula_stats.worker:create_app",
     beat_schedule="aula_stats.worker:BEAT_SCHEDULE",
     user_data="aula_stats.user_data:user_data",
+    staff_views="aula_stats.admin:add_views",
     order=40,
 )

@@ -7,40 +7,32 @@ guessing, and pages that tell search engines to stay away. Nothing here logs a p
 
 from __future__ import annotations
 
-import warnings
-
 from flask import Flask, Response, request
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
-from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy.orm import scoped_session
 
 from aula_catalog.admin import views
 from aula_catalog.admin.auth import init_auth
 from aula_catalog.models import Professor, TelegramGroup, TelegramUser
+from aula_shared.staff import add_component_views, database_session
 
 
 def init_admin(app: Flask) -> Admin:
     state = app.extensions["aula_catalog"]
-    # One session per request thread, removed when the request ends.
-    session = scoped_session(sessionmaker(bind=state.engine, expire_on_commit=False))
-
-    @app.teardown_appcontext
-    def _remove_session(_error=None) -> None:
-        session.remove()
+    session = database_session(app, state.database_url)
 
     init_auth(app)
     admin = Admin(
         app,
-        name="Aula catalog",
+        name="Aula staff",
         url="/admin",
         index_view=views.StaffIndexView(url="/admin", name="Home"),
         theme=Bootstrap4Theme(base_template="admin/aula_master.html", fluid=True),
     )
-    with warnings.catch_warnings():
-        # Flask-Admin 2 prefers a Flask-SQLAlchemy `db` object; a plain scoped session is what we have, and
-        # its own "db" path does not work without Flask-SQLAlchemy.
-        warnings.filterwarnings("ignore", "Passing a session object directly", DeprecationWarning)
-        _add_views(admin, session)
+    _add_views(admin, session)
+    # Moderation, onboarding and statistics pages, from their own packages when installed (aula_shared.staff).
+    add_component_views(admin, state.settings)
 
     @app.after_request
     def _admin_headers(response: Response) -> Response:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, request, url_for
+from flask import current_app
 from flask_admin import AdminIndexView
-from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
-from flask_admin.form import SecureForm
 from flask_admin.model.form import InlineFormAdmin
-from flask_login import current_user
 from wtforms.validators import URL, NumberRange, Optional
 
 from aula_catalog.models import (
@@ -27,6 +24,7 @@ from aula_catalog.models import (
     TelegramGroup,
     TelegramUser,
 )
+from aula_shared.staff import StaffModelView, StaffOnly
 
 YEAR_CHOICES = [
     (0, "0 — not assigned"),
@@ -49,26 +47,11 @@ def _loader(session, model, name: str, fields: list) -> QueryAjaxModelLoader:
     return QueryAjaxModelLoader(name, session, model, fields=fields, page_size=20, placeholder="Type to search")
 
 
-class StaffOnly:
-    """Every admin page needs a logged-in staff member; anyone else is sent to the login page."""
-
-    def is_accessible(self) -> bool:
-        return current_user.is_authenticated
-
-    def inaccessible_callback(self, name, **kwargs):
-        return redirect(url_for("staff_auth.login", next=request.full_path.rstrip("?")))
-
-
 class StaffIndexView(StaffOnly, AdminIndexView):
     pass
 
 
-class CatalogModelView(StaffOnly, ModelView):
-    form_base_class = SecureForm  # CSRF token in every form, list-edit and delete button
-    can_view_details = True
-    can_export = False
-    page_size = 50
-
+class CatalogModelView(StaffModelView):
     def after_model_change(self, form, model, is_created) -> None:
         # This process answers with the new data at once; others within CATALOG_REVISION_TTL.
         current_app.extensions["aula_catalog"].clock.invalidate()
