@@ -4,72 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
-from html.parser import HTMLParser
 
 import pytest
 from catalog.catalog_data import load_standard_catalog
 from catalog.conftest import make_app
 from sqlalchemy import select
+from staff_support import PASSWORD, form_fields, log_in
 
 from aula_catalog.admin.auth import create_staff_user
 from aula_catalog.models import Course, CourseDegree, Degree
 from aula_shared.db import session_scope
-
-PASSWORD = "correct horse battery staple"
-
-
-class FormFields(HTMLParser):
-    """The fields of the first form with a given class (or the first form), as a browser would submit them."""
-
-    def __init__(self, form_class: str | None = None) -> None:
-        super().__init__()
-        self.form_class = form_class
-        self.inside = False
-        self.done = False
-        self.fields: dict[str, str] = {}
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        wanted = self.form_class is None or self.form_class in (attrs.get("class") or "").split()
-        if tag == "form" and not self.done and wanted:
-            self.inside = True
-        if not self.inside:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "checkbox"):
-            self.fields[name] = attrs.get("value") or ""
-        elif tag == "input" and name and attrs.get("type") == "checkbox" and "checked" in attrs:
-            self.fields[name] = attrs.get("value") or "y"
-        elif tag == "select" and name:
-            self._select = name
-            self.fields.setdefault(name, "")
-        elif tag == "option" and self._select and ("selected" in attrs):
-            self.fields[self._select] = attrs.get("value") or ""
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.fields[name] = ""
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.fields[self._textarea] += data
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-        elif tag == "form" and self.inside:
-            self.inside = False
-            self.done = True
-
-
-def form_fields(html: str, form_class: str | None = None) -> dict[str, str]:
-    parser = FormFields(form_class)
-    parser.feed(html)
-    return parser.fields
-
 
 pytestmark = [
     # Flask-Admin 2.1 still hands WTForms choices as tuples; nothing to act on here.
@@ -85,12 +29,6 @@ def admin_database(module_database) -> str:
     load_standard_catalog(url)
     create_staff_user(url, "alice", PASSWORD)
     return url
-
-
-def log_in(client, username: str = "alice", password: str = PASSWORD):
-    page = client.get("/admin/login")
-    token = form_fields(page.get_data(as_text=True))["csrf_token"]
-    return client.post("/admin/login", data={"username": username, "password": password, "csrf_token": token})
 
 
 def course_id(url: str, name: str) -> int:
