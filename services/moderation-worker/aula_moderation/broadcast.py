@@ -7,7 +7,9 @@
    each result is done / no_rights / failed with Telegram's words.
 3. When the job is done the issuer gets the delivery report; staff see it per chat with `aula moderation jobs`.
 
-Stored as a NetworkJob of kind "broadcast" (user_id = the issuer) and a BROADCAST case holding the text.
+Stored as a NetworkJob of kind "broadcast" (user_id = the issuer) and a BROADCAST case holding the text: plain
+in `reason` (for the moderation log), as Telegram HTML in `evidence` (what the groups receive, with the issuer's
+bold, italics, links and mentions).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from aula_shared.db import session_scope
 log = logging.getLogger(__name__)
 
 COMMAND = re.compile(r"^/broadcast(?:@\w+)?(?:\s+(?P<text>.+))?$", re.DOTALL | re.IGNORECASE)
+COMMAND_PREFIX = re.compile(r"^/broadcast(?:@\w+)?\s*", re.IGNORECASE)
 BUTTON = re.compile(r"^bc:(?P<action>send|drop):(?P<job>\d+)$")
 MAX_TEXT = 4000
 
@@ -59,6 +62,7 @@ def on_command(context) -> None:
     if message.sender_chat is not None or sender is None:
         return
     text = (COMMAND.match(message.text).group("text") or "").strip()
+    formatted = _formatted_text(message)
     with session_scope(context.database_url) as session:
         if not _is_superadmin(session, sender.id, message.chat.id if in_group else None):
             return  # without permission: ignored
@@ -74,14 +78,14 @@ def on_command(context) -> None:
             job_id = job.id
             session.add(
                 Case(event="BROADCAST", chat_id=message.chat.id if in_group else None, network=True,
-                     issuer_id=sender.id, reason=text, job_id=job_id, dedupe_key=dedupe)
+                     issuer_id=sender.id, reason=text, evidence=formatted, job_id=job_id, dedupe_key=dedupe)
             )  # fmt: skip
         groups = len(managed_chats(session))
     if job_id is None:
         usage = f"Usage: <code>/broadcast text</code> (at most {MAX_TEXT} characters)."
         context.client.call("sendMessage", chat_id=sender.id, text=usage, parse_mode="HTML")
         return
-    preview = f"📡 <b>Broadcast preview</b> — to {groups} groups:\n\n{html.escape(text)}"
+    preview = f"📡 <b>Broadcast preview</b> — to {groups} groups:\n\n{formatted}"
     keyboard = [[
         {"text": f"📤 Send to {groups} groups", "callback_data": f"bc:send:{job_id}"},
         {"text": "❌ Discard", "callback_data": f"bc:drop:{job_id}"},
@@ -91,6 +95,11 @@ def on_command(context) -> None:
     )
     if not outcome:  # the issuer never started the bot in private: say so where they wrote
         log.info("broadcast preview refused", extra=outcome.log_fields())
+
+
+def _formatted_text(message) -> str:
+    """The text after the command as Telegram HTML: bold, links, mentions… reach the groups as written."""
+    return COMMAND_PREFIX.sub("", message.text_html, count=1).strip()
 
 
 def on_button(context) -> None:

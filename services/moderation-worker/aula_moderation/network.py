@@ -8,6 +8,7 @@ blocked user who joins, asks to join or writes in any managed chat is banned the
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -115,7 +116,7 @@ def run_job(session: Session, clients, job_id: int, pace: Callable[[int], None] 
             if pace is not None:
                 pace(chat.bot_id)
             if job.kind == "broadcast":
-                outcome = client.call("sendMessage", chat_id=chat.id, text=text)
+                outcome = client.call("sendMessage", chat_id=chat.id, text=text, parse_mode="HTML")
                 status = None
             elif job.kind == "superban":
                 params = {"chat_id": chat.id, "user_id": job.user_id}
@@ -140,9 +141,13 @@ def run_job(session: Session, clients, job_id: int, pace: Callable[[int], None] 
 
 
 def broadcast_text(session: Session, job_id: int) -> str:
+    """The broadcast as Telegram HTML (a case stored before formatting was kept has only its plain text)."""
     from aula_moderation.models import Case
 
-    return session.scalars(select(Case.reason).where(Case.job_id == job_id, Case.event == "BROADCAST")).first() or ""
+    case = session.scalars(select(Case).where(Case.job_id == job_id, Case.event == "BROADCAST")).first()
+    if case is None:
+        return ""
+    return case.evidence if case.evidence is not None else html.escape(case.reason or "")
 
 
 def summary(session: Session, job_id: int) -> dict[str, int]:
