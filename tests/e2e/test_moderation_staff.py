@@ -311,6 +311,7 @@ def test_broadcast_is_previewed_in_private_and_sent_to_every_group_once_confirme
         results = {r.chat_id: r.result for r in job.results}
         managed = set(session.scalars(select(ManagedChat.id).where(ManagedChat.managed.is_(True))))
     assert set(results) == managed and all(results[chat] == "done" for chat in chats_)
+    assert job.bot_id == report["bot_id"] == commands.BOT_ID  # the report comes from the bot Sara wrote to
     done = sum(result == "done" for result in results.values())
     assert f"delivered: {done} of {len(managed)} groups" in report["params"]["text"]
     for chat in chats_:

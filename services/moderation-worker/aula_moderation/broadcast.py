@@ -5,7 +5,8 @@
 2. Send (only the issuer's press counts, once): the job gets one pending result per managed group and runs as
    a network job (network.run_job): each group gets the text through the rate-limited client, paced per bot;
    each result is done / no_rights / failed with Telegram's words.
-3. When the job is done the issuer gets the delivery report; staff see it per chat with `aula moderation jobs`.
+3. When the job is done the issuer gets the delivery report from the bot they wrote to; staff see it per chat
+   with `aula moderation jobs` and in the staff admin.
 
 Stored as a NetworkJob of kind "broadcast" (user_id = the issuer) and a BROADCAST case holding the text: plain
 in `reason` (for the moderation log), as Telegram HTML in `evidence` (what the groups receive, with the issuer's
@@ -72,7 +73,9 @@ def on_command(context) -> None:
         if not text or len(text) > MAX_TEXT:
             job_id = None
         else:
-            job = NetworkJob(kind="broadcast", user_id=sender.id, issuer_id=sender.id, status="draft")
+            job = NetworkJob(
+                kind="broadcast", user_id=sender.id, issuer_id=sender.id, bot_id=context.bot_id, status="draft"
+            )
             session.add(job)
             session.flush()
             job_id = job.id
@@ -141,11 +144,16 @@ def report(session, clients, job: NetworkJob) -> None:
         select(JobResult).where(JobResult.job_id == job.id, JobResult.result != "done").limit(20)
     ).all()
     lines += [f"<code>{r.chat_id}</code> {html.escape(r.detail or r.result)}" for r in failed]
-    chat = session.scalars(select(ManagedChat).where(ManagedChat.managed.is_(True)).limit(1)).first()
-    if chat is None:
+    bot_id = job.bot_id or _any_managed_bot(session)
+    if bot_id is None:
         return
-    outcome = clients.for_bot(chat.bot_id).call(
+    outcome = clients.for_bot(bot_id).call(
         "sendMessage", chat_id=job.issuer_id, text="\n".join(lines), parse_mode="HTML"
     )
     if not outcome:
         log.info("broadcast report refused", extra=outcome.log_fields())
+
+
+def _any_managed_bot(session) -> int | None:
+    """For jobs stored before they remembered their bot."""
+    return session.scalars(select(ManagedChat.bot_id).where(ManagedChat.managed.is_(True)).limit(1)).first()

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -80,7 +81,8 @@ class TelegramUser(Base):
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    # Looked up by lower(username): a functional index in the migration.
+    # @username targets are looked up case-insensitively.
+    __table_args__ = (Index("ix_moderation_users_username_lower", func.lower(username)),)
 
     @property
     def name(self) -> str:
@@ -194,6 +196,8 @@ class NetworkJob(Base):
     kind: Mapped[str] = mapped_column(String(16))  # superban | superfree
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     issuer_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The bot the command came through (the issuer talks to it): reports go back through it.
+    bot_id: Mapped[int | None] = mapped_column(BigInteger)
     until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16), default="running")  # running | done
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
