@@ -48,14 +48,10 @@ def add_group(
 
 
 def _switches(values: tuple[str, ...], allowed: tuple[str, ...], what: str) -> dict[str, bool]:
-    """ "ban=yes" / "ban=no" → {"ban": True/False}."""
-    switches = {}
-    for value in values:
-        name, _, flag = value.partition("=")
-        if name not in allowed or flag not in ("yes", "no"):
-            raise OperatorError(f"{what} must be NAME=yes|no with NAME one of {', '.join(allowed)}; got {value!r}")
-        switches[name] = flag == "yes"
-    return switches
+    try:
+        return grants.parse_switches(values, allowed, what)
+    except ValueError as error:
+        raise OperatorError(str(error)) from None
 
 
 @click.command("grant", context_settings={"ignore_unknown_options": True})
@@ -82,28 +78,27 @@ def grant_role(
     rights: tuple[str, ...],
 ) -> None:
     """Give TELEGRAM_USER_ID a ROLE with its scope (adds to an existing grant of the same role)."""
-    if user_id <= 0:
-        raise OperatorError("a Telegram user id is a positive integer")
-    if title is not None and len(title) > 16:
-        raise OperatorError("a custom title has at most 16 characters")
     command_overrides = _switches(commands_, COMMANDS, "--command")
     right_overrides = _switches(rights, RIGHTS, "--right")
     config = settings()
-    with session_scope(config.database_url_for("moderation")) as session:
-        row, created = grants.grant(
-            session,
-            user_id,
-            role,
-            all_groups=all_groups,
-            extra_groups=extra_groups,
-            degrees=degrees,
-            departments=departments,
-            chats=chat_ids,
-            command_overrides=command_overrides,
-            right_overrides=right_overrides,
-            custom_title=title,
-        )
-        scope = _describe(row)
+    try:
+        with session_scope(config.database_url_for("moderation")) as session:
+            row, created = grants.grant(
+                session,
+                user_id,
+                role,
+                all_groups=all_groups,
+                extra_groups=extra_groups,
+                degrees=degrees,
+                departments=departments,
+                chats=chat_ids,
+                command_overrides=command_overrides,
+                right_overrides=right_overrides,
+                custom_title=title,
+            )
+            scope = grants.describe(row)
+    except ValueError as error:  # a slug or chat id of the wrong shape: nothing stored
+        raise OperatorError(str(error)) from None
     click.echo(f"{'granted' if created else 'updated'} {role} to {user_id}: {scope}")
     _reapply(config, user_id)
 
@@ -132,37 +127,19 @@ def list_roles(user_id: int | None) -> None:
         if user_id is not None:
             query = query.filter(Role.user_id == user_id)
         for row in query:
-            click.echo(f"{row.user_id}\t{row.role}\t{_describe(row)}")
-
-
-def _describe(row: Role) -> str:
-    parts = []
-    if row.all_groups:
-        parts.append("all groups")
-    if row.extra_groups:
-        parts.append("extra groups")
-    parts += [f"degree {d}" for d in row.degrees or []]
-    parts += [f"department {d}" for d in row.departments or []]
-    parts += [f"chat {c}" for c in row.chats or []]
-    return ", ".join(parts) or "no scope"
+            click.echo(f"{row.user_id}\t{row.role}\t{grants.describe(row)}")
 
 
 def _reapply(config, user_id: int) -> None:
-    """Ask the moderation worker to promote/demote the user where they are (a role change is applied at once)."""
-    if not config.redis_url:
-        click.echo("(no REDIS_URL: rights are applied when the user next joins or uses /claim)")
-        return
-    from aula_moderation.worker import QUEUE
-    from aula_shared.celery import make_celery
-
-    try:
-        make_celery("moderation-cli", config).send_task("aula.moderation.apply_roles", args=[user_id], queue=QUEUE)
-    except Exception as error:  # the grant is stored either way; the worker applies it on join or /claim
-        click.echo(f"(could not reach the worker queue: {type(error).__name__}; rights apply on join or /claim)")
+    """A role change is applied at once where the user is (see grants.reapply_roles)."""
+    problem = grants.reapply_roles(config, user_id)
+    if problem:
+        click.echo(f"({problem})")
 
 
 def commands() -> list[tuple[str, click.Command]]:
     from aula_moderation import staff_cli
+    from aula_moderation.onboarding import cli as onboarding_cli
 
     own = [("groups", add_group), ("roles", grant_role), ("roles", revoke_role), ("roles", list_roles)]
-    return own + staff_cli.commands()
+    return own + staff_cli.commands() + onboarding_cli.commands()

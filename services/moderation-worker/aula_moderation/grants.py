@@ -2,14 +2,72 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aula_moderation.models import ChatScope as ChatScopeRow
 from aula_moderation.models import Role
-from aula_moderation.roles import ROLES, ChatScope, Powers, RoleGrant, merge
+from aula_moderation.parser import COMMANDS
+from aula_moderation.roles import MAX_TITLE, RIGHTS, ROLES, ChatScope, Powers, RoleGrant, merge
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+    from aula_shared.settings import Settings
+
+APPLY_ROLES = "aula.moderation.apply_roles"
+# The catalog's slugs ("triennale-informatica"): lower-case letters and digits joined by single hyphens.
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_SLUG = 64
+
+
+def check_slugs(slugs: Iterable[str], what: str) -> list[str]:
+    """The slugs, sorted and without repeats; ValueError naming the first that is not a catalog slug."""
+    slugs = list(slugs)
+    for slug in slugs:
+        if len(slug) > MAX_SLUG or not SLUG.match(slug):
+            raise ValueError(f"{what} {slug!r} is not a slug: lower-case letters, digits and hyphens (informatica)")
+    return sorted(set(slugs))
+
+
+def check_chats(chat_ids: Iterable[int]) -> list[int]:
+    chat_ids = list(chat_ids)
+    for chat_id in chat_ids:
+        if chat_id >= 0:
+            raise ValueError(f"chat {chat_id} is not a group id (group ids are negative, e.g. -1001234567890)")
+    return sorted(set(chat_ids))
+
+
+def parse_switches(values: Iterable[str], allowed: tuple[str, ...], what: str) -> dict[str, bool]:
+    """ "ban=yes" / "ban=no" → {"ban": True/False} (the CLI's --command/--right and the admin's fields)."""
+    switches = {}
+    for value in values:
+        name, _, flag = value.partition("=")
+        if name not in allowed or flag not in ("yes", "no"):
+            raise ValueError(f"{what} must be NAME=yes|no with NAME one of {', '.join(allowed)}; got {value!r}")
+        switches[name] = flag == "yes"
+    return switches
+
+
+def format_switches(switches: dict[str, bool] | None) -> str:
+    return " ".join(f"{name}={'yes' if flag else 'no'}" for name, flag in sorted((switches or {}).items()))
+
+
+def _check(user_id: int, role: str, custom_title: str | None, commands: dict, rights: dict) -> None:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if user_id <= 0:
+        raise ValueError("a Telegram user id is a positive integer")
+    if custom_title is not None and len(custom_title) > MAX_TITLE:
+        raise ValueError(f"a custom title has at most {MAX_TITLE} characters")
+    for overrides, allowed, what in ((commands, COMMANDS, "command"), (rights, RIGHTS, "right")):
+        unknown = sorted(name for name, flag in overrides.items() if name not in allowed or not isinstance(flag, bool))
+        if unknown:
+            raise ValueError(f"unknown {what} override {unknown[0]!r}; one of {', '.join(allowed)}")
 
 
 def grant(
@@ -26,9 +84,13 @@ def grant(
     right_overrides: dict[str, bool] | None = None,
     custom_title: str | None = None,
 ) -> tuple[Role, bool]:
-    """Give a role, or widen an existing one (scopes are added, flags only ever turned on); (row, created)."""
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    """Give a role, or widen an existing one (scopes are added, flags only ever turned on); (row, created).
+
+    ValueError, with nothing stored, for an unknown role, a bad user id, slug, chat id, title or override.
+    """
+    _check(user_id, role, custom_title, command_overrides or {}, right_overrides or {})
+    degrees, departments = check_slugs(degrees, "degree"), check_slugs(departments, "department")
+    chats = check_chats(chats)
     row = session.scalars(select(Role).where(Role.user_id == user_id, Role.role == role)).first()
     created = row is None
     if row is None:
@@ -57,6 +119,68 @@ def grant(
         row.custom_title = custom_title or None
     session.flush()
     return row, created
+
+
+def set_scope(
+    session: Session,
+    row: Role,
+    *,
+    all_groups: bool,
+    extra_groups: bool,
+    degrees: Iterable[str],
+    departments: Iterable[str],
+    chats: Iterable[int],
+    command_overrides: dict[str, bool],
+    right_overrides: dict[str, bool],
+    custom_title: str | None,
+) -> Role:
+    """Make a grant's scope, overrides and title exactly these (an edit, where `grant` only widens)."""
+    _check(row.user_id, row.role, custom_title, command_overrides, right_overrides)
+    row.degrees, row.departments = check_slugs(degrees, "degree"), check_slugs(departments, "department")
+    row.chats = check_chats(chats)
+    row.all_groups, row.extra_groups = all_groups, extra_groups
+    row.command_overrides, row.right_overrides = dict(command_overrides), dict(right_overrides)
+    row.custom_title = custom_title or None
+    session.flush()
+    return row
+
+
+def describe(row: Role) -> str:
+    """The grant's scope in words: "all groups, degree informatica, chat -100…"."""
+    parts = []
+    if row.all_groups:
+        parts.append("all groups")
+    if row.extra_groups:
+        parts.append("extra groups")
+    parts += [f"degree {d}" for d in row.degrees or []]
+    parts += [f"department {d}" for d in row.departments or []]
+    parts += [f"chat {c}" for c in row.chats or []]
+    return ", ".join(parts) or "no scope"
+
+
+_producers: dict[str, Celery] = {}
+
+
+def reapply_roles(settings: Settings, user_id: int) -> str | None:
+    """Ask the moderation worker to apply the user's roles now where they are (promote, title, demote).
+
+    None when asked; otherwise why not. The grant is stored either way: rights then apply on join or /claim.
+    Used after every change of roles, by the CLI and by the staff admin.
+    """
+    if not settings.redis_url:
+        return "no REDIS_URL: rights are applied when the user next joins or uses /claim"
+    from aula_shared.celery import make_celery
+    from aula_shared.mailbox import queue_name
+
+    try:
+        # One producer per broker and process: the admin sends from many requests.
+        producer = _producers.get(settings.redis_url)
+        if producer is None:
+            producer = _producers[settings.redis_url] = make_celery("moderation-roles", settings)
+        producer.send_task(APPLY_ROLES, args=[user_id], queue=queue_name("moderation"))
+    except Exception as error:  # a broker that is down must not lose the grant, only delay its effect
+        return f"could not reach the worker queue: {type(error).__name__}; rights apply on join or /claim"
+    return None
 
 
 def revoke(session: Session, user_id: int, role: str | None = None) -> int:

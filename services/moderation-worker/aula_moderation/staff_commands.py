@@ -20,7 +20,7 @@ from aula_moderation.parser import Command
 from aula_shared.db import session_scope
 
 COMMANDS = frozenset({"whitelistbot", "ignore_admin"})
-_BOT_USERNAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{2,29}bot)$", re.IGNORECASE)
+BOT_USERNAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{2,29}bot)$", re.IGNORECASE)
 
 
 def command_of(text: str) -> str | None:
@@ -53,7 +53,7 @@ def handle(context, name: str) -> None:
 
 
 def _whitelist(scene: moderation.Scene, words: list[str]) -> None:
-    names = [match.group(1).lower() for word in words if (match := _BOT_USERNAME.match(word))]
+    names = [match.group(1).lower() for word in words if (match := BOT_USERNAME.match(word))]
     if not names:
         moderation.send_ephemeral(scene, "Usage: <code>/whitelistbot @some_bot …</code> (bot usernames end in bot)")
         return
