@@ -364,20 +364,71 @@ def test_a_network_job_shows_its_totals_and_each_chats_result(db, redis_url):
 # -- blocklist, whitelist, chats -----------------------------------------------------------------------------
 
 
-def test_the_blocklist_is_shown_read_only(db, redis_url):
+def test_the_blocklist_lists_every_source_and_filters(db, redis_url):
     with session_scope(db) as session:
         network.block(session, ADA, "superban", reason="spam everywhere", until=None, issuer_id=MOD)
         session.add(BlockedUser(user_id=9_000_001, source="external", reason="external blocklist"))
     client = roles_client(db, redis_url)
     listing = text_of(client.get("/admin/moderation_blocklist/"))
     assert "Ada (@ada_l) · 501" in listing and "spam everywhere" in listing and "permanent" in listing
-    assert "9000001" in listing and "/superfree" in listing
+    assert "9000001" in listing
     assert "external blocklist" not in text_of(client.get("/admin/moderation_blocklist/?flt0_source_equals=superban"))
-    token = form_fields(text_of(client.get("/admin/moderation_bots/new/")), "admin-form")["csrf_token"]
-    client.post("/admin/moderation_blocklist/delete/", data={"id": str(ADA), "csrf_token": token})
-    assert client.get("/admin/moderation_blocklist/new/").status_code != 200
+
+
+def test_adding_to_the_blocklist_is_a_network_ban_run_by_the_worker(db, redis_url, redis_client):
     with session_scope(db) as session:
-        assert session.get(BlockedUser, ADA) is not None
+        people.set_membership(session, CHAT, ADA, "member")
+    client = roles_client(db, redis_url)
+    page = submit(client, "/admin/moderation_blocklist/new/", {"user_id": str(ADA), "reason": "spam", "duration": "7d"})
+    assert "Network job" in text_of(page)
+    with session_scope(db) as session:
+        entry = session.get(BlockedUser, ADA)
+        [case] = session.scalars(select(Case)).all()
+        results = {
+            r.chat_id: r.result for r in session.scalars(select(JobResult).where(JobResult.job_id == case.job_id))
+        }
+        assert entry.source == "admin" and entry.reason == "spam"
+        assert abs(entry.until - (datetime.now(UTC) + timedelta(days=7))) < timedelta(minutes=1)
+        assert (case.event, case.network, case.target_id, case.issuer_id) == ("MODERATION_SUPERBAN", True, ADA, None)
+        assert case.reason == "spam (staff admin: alice)"
+        assert results == {CHAT: "pending"}  # the worker bans her there
+    assert queued_tasks(redis_client) == [("aula.moderation.network_job", [case.job_id])]
+
+
+@pytest.mark.parametrize(
+    ("values", "error"),
+    [
+        ({"user_id": "ada", "reason": "spam"}, "Not a valid integer"),
+        ({"user_id": "-5", "reason": "spam"}, "at least 1"),
+        ({"user_id": str(ADA), "reason": ""}, "This field is required"),
+        ({"user_id": str(ADA), "reason": "spam", "duration": "forever"}, "a duration such as"),
+        ({"user_id": str(ADA), "reason": "spam", "duration": "400d"}, "a duration such as"),
+    ],
+)
+def test_a_bad_network_ban_is_refused_and_nothing_happens(db, redis_url, redis_client, values, error):
+    client = roles_client(db, redis_url)
+    page = text_of(submit(client, "/admin/moderation_blocklist/new/", values))
+    assert error in page, page[-1500:]
+    with session_scope(db) as session:
+        assert session.scalars(select(BlockedUser)).all() == [] and session.scalars(select(Case)).all() == []
+    assert queued_tasks(redis_client) == []
+
+
+def test_removing_from_the_blocklist_lifts_the_ban_everywhere(db, redis_url, redis_client):
+    with session_scope(db) as session:
+        network.block(session, ADA, "superban", reason="spam", until=None, issuer_id=MOD)
+        people.set_membership(session, CHAT, ADA, "kicked")
+    client = roles_client(db, redis_url)
+    delete_row(client, "/admin/moderation_blocklist/", ADA)
+    with session_scope(db) as session:
+        assert session.get(BlockedUser, ADA) is None
+        [case] = session.scalars(select(Case)).all()
+        results = {
+            r.chat_id: r.result for r in session.scalars(select(JobResult).where(JobResult.job_id == case.job_id))
+        }
+        assert (case.event, case.target_id, case.reason) == ("MODERATION_SUPERFREE", ADA, "staff admin: alice")
+        assert results == {CHAT: "pending"}  # the worker unbans her there
+    assert queued_tasks(redis_client) == [("aula.moderation.network_job", [case.job_id])]
 
 
 def test_bots_are_whitelisted_and_removed(db, redis_url):

@@ -9,17 +9,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aula_moderation import worker_requests
 from aula_moderation.models import ChatScope as ChatScopeRow
 from aula_moderation.models import Role
 from aula_moderation.parser import COMMANDS
 from aula_moderation.roles import MAX_TITLE, RIGHTS, ROLES, ChatScope, Powers, RoleGrant, merge
+from aula_moderation.worker_requests import APPLY_ROLES
 
 if TYPE_CHECKING:
-    from celery import Celery
-
     from aula_shared.settings import Settings
 
-APPLY_ROLES = "aula.moderation.apply_roles"
 # The catalog's slugs ("triennale-informatica"): lower-case letters and digits joined by single hyphens.
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG = 64
@@ -158,29 +157,14 @@ def describe(row: Role) -> str:
     return ", ".join(parts) or "no scope"
 
 
-_producers: dict[str, Celery] = {}
-
-
 def reapply_roles(settings: Settings, user_id: int) -> str | None:
     """Ask the moderation worker to apply the user's roles now where they are (promote, title, demote).
 
     None when asked; otherwise why not. The grant is stored either way: rights then apply on join or /claim.
     Used after every change of roles, by the CLI and by the staff admin.
     """
-    if not settings.redis_url:
-        return "no REDIS_URL: rights are applied when the user next joins or uses /claim"
-    from aula_shared.celery import make_celery
-    from aula_shared.mailbox import queue_name
-
-    try:
-        # One producer per broker and process: the admin sends from many requests.
-        producer = _producers.get(settings.redis_url)
-        if producer is None:
-            producer = _producers[settings.redis_url] = make_celery("moderation-roles", settings)
-        producer.send_task(APPLY_ROLES, args=[user_id], queue=queue_name("moderation"))
-    except Exception as error:  # a broker that is down must not lose the grant, only delay its effect
-        return f"could not reach the worker queue: {type(error).__name__}; rights apply on join or /claim"
-    return None
+    problem = worker_requests.send(settings, APPLY_ROLES, user_id)
+    return None if problem is None else f"{problem}; rights apply when the user next joins or uses /claim"
 
 
 def revoke(session: Session, user_id: int, role: str | None = None) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from aula_moderation import grants, modlog, network, parser, people, timers
+from aula_moderation import grants, modlog, network, parser, people, stats_events, timers
 from aula_moderation.models import Case, ManagedChat, Membership, TelegramUser, Warning
 from aula_moderation.parser import Command, Target, UsageError
 from aula_moderation.roles import Powers
@@ -337,6 +337,7 @@ def new_case(
     people.upsert_user(session, scene.message.from_user)
     if scene.services.settings.log_chat_id is not None:
         modlog.enqueue(session, case, scene.bot_id, forwarded)
+    stats_events.publish_case(session, case, scene.services.redis)
     return case
 
 
@@ -572,15 +573,12 @@ def _network(scene: Scene, target: Person, evidence, forwarded, kind: str) -> No
         if already_done(session, scene, event, target.id):
             return
         if kind == "superban":
-            network.block(
-                session, target.id, "superban", reason=scene.command.reason, until=until, issuer_id=scene.issuer.id
-            )
-            # The issuing chat is always part of the job, even if the user was never seen writing there.
-            if session.get(Membership, (scene.chat.id, target.id)) is None:
-                people.set_membership(session, scene.chat.id, target.id, "member")
+            job = network.ban_everywhere(
+                session, target.id, source="superban", reason=scene.command.reason, until=until,
+                issuer_id=scene.issuer.id, also_in=scene.chat.id,
+            )  # fmt: skip
         else:
-            network.unblock(session, target.id)
-        job = network.start_job(session, kind, target.id, scene.issuer.id, until)
+            job = network.lift_everywhere(session, target.id, issuer_id=scene.issuer.id)
         new_case(
             session, scene, event, target, evidence=evidence, until=until, reason=scene.command.reason,
             network_scope=True, forwarded=forwarded, job_id=job.id,

@@ -61,6 +61,31 @@ def unblock(session: Session, user_id: int) -> bool:
     return True
 
 
+def ban_everywhere(
+    session: Session,
+    user_id: int,
+    *,
+    source: str,
+    reason: str | None,
+    until: datetime | None,
+    issuer_id: int | None,
+    also_in: int | None = None,
+) -> NetworkJob:
+    """A network ban: blocklisted (enforced again on every join, join request and message) and a job that bans
+    the user now in every managed chat they are in — and in `also_in` (the chat the command came from), even
+    if they were never seen there. The caller has the job run (`aula.moderation.network_job`)."""
+    block(session, user_id, source, reason=reason, until=until, issuer_id=issuer_id)
+    if also_in is not None and session.get(Membership, (also_in, user_id)) is None:
+        people.set_membership(session, also_in, user_id, "member")
+    return start_job(session, "superban", user_id, issuer_id, until)
+
+
+def lift_everywhere(session: Session, user_id: int, *, issuer_id: int | None) -> NetworkJob:
+    """Undo a network ban: off the blocklist, and a job that unbans the user in every managed chat."""
+    unblock(session, user_id)
+    return start_job(session, "superfree", user_id, issuer_id, None)
+
+
 def start_job(session: Session, kind: str, user_id: int, issuer_id: int | None, until: datetime | None) -> NetworkJob:
     """A job over every managed chat the user was seen in; chats they are not in are settled at once."""
     job = NetworkJob(kind=kind, user_id=user_id, issuer_id=issuer_id, until=until, status="running")

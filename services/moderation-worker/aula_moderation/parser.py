@@ -28,6 +28,7 @@ MAX_REASON = 500
 # Telegram reads an until_date more than 366 days away as "forever": longer durations are refused, not
 # silently made permanent.
 MAX_DURATION = timedelta(days=366)
+MIN_DURATION = timedelta(minutes=1)
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]{1,32})(?P<star1>\*)?(?:@(?P<bot>[A-Za-z0-9_]{3,32}))?(?P<star2>\*)?")
 _DURATION = re.compile(r"^(?:\d{1,4}[mhdw])+$", re.IGNORECASE)
@@ -125,7 +126,7 @@ def parse(text: str, entities: list[Any] | tuple[Any, ...] = (), *, has_reply: b
         word_end = _word_end(text, position)
         parsed = parse_duration(text[position:word_end])
         if parsed is not None:
-            if parsed < timedelta(minutes=1) or parsed > MAX_DURATION:
+            if parsed < MIN_DURATION or parsed > MAX_DURATION:
                 raise UsageError(name, "duration")
             duration = parsed
             position = _skip_spaces(text, word_end)

@@ -1,27 +1,51 @@
-"""The network blocklist (read-only) and the bot whitelist in the staff admin.
+"""The network blocklist and the bot whitelist in the staff admin.
 
-The blocklist is shown, not edited: lifting a network ban means unbanning the user chat by chat, which only
-/superfree does (a job tied to the command that asked for it, with its case in the log); removing the row alone
-would leave every ban in place. Entries come from /superban, the rules gate and the external list.
+Adding to the blocklist is a network ban, exactly as /superban: the entry (enforced again on every join, join
+request and message), a case, and a job that bans the user chat by chat, run by the worker. Removing an entry
+is /superfree: the entry goes and a job unbans the user everywhere — deleting the row alone would leave every
+chat's ban in place. Entries also come from /superban, the rules gate and the external list.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import flash
 from flask_admin.contrib.sqla.filters import FilterEqual, IntEqualFilter
 from flask_admin.form import SecureForm
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
-from wtforms import StringField
-from wtforms.validators import InputRequired, Regexp
+from wtforms import IntegerField, StringField, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
+from aula_moderation import network, stats_events, worker_requests
 from aula_moderation.admin import lookups
-from aula_moderation.models import BlockedUser, WhitelistedBot
+from aula_moderation.models import BlockedUser, Case, WhitelistedBot
+from aula_moderation.parser import MAX_DURATION, MIN_DURATION, parse_duration
 from aula_moderation.staff_commands import BOT_USERNAME
+from aula_shared.redis import client as redis_client
+from aula_shared.settings import Settings
 from aula_shared.staff import StaffModelView
 
 
+class NetworkBanForm(SecureForm):
+    user_id = IntegerField("Telegram user id", validators=[InputRequired(), NumberRange(min=1)])
+    reason = StringField("Reason", validators=[InputRequired(), Length(max=500)])
+    duration = StringField(
+        "Duration",
+        validators=[Optional()],
+        description="As in /superban: 30m 2h 7d 1w (from 1 minute to 366 days); empty = permanent.",
+    )
+
+    def validate_duration(self, field) -> None:
+        if field.data:
+            parsed = parse_duration(field.data.strip())
+            if parsed is None or not MIN_DURATION <= parsed <= MAX_DURATION:
+                raise ValidationError("a duration such as 30m, 2h, 7d or 1w, from 1 minute to 366 days")
+
+
 class BlocklistView(lookups.NamesShown, StaffModelView):
-    can_create = can_edit = can_delete = False
+    can_edit = False
     named_filter_urls = True
     person_columns = ("user_id", "issuer_id")
     column_list = ("user_id", "source", "reason", "until", "issuer_id", "created_at")
@@ -35,15 +59,53 @@ class BlocklistView(lookups.NamesShown, StaffModelView):
         "until": lambda _v, _c, model, _n: lookups.when(model.until) if model.until else "permanent",
         "created_at": lookups.when_cell,
     }
-    list_template = "moderation_admin/blocklist.html"
 
-    def __init__(self, session, **kwargs) -> None:
+    def __init__(self, session, settings: Settings, **kwargs) -> None:
+        self.settings = settings
         self.column_filters = [
             FilterEqual(BlockedUser.source, "Source", options=[(s, s) for s in ("superban", "admin", "external")]),
             IntEqualFilter(BlockedUser.user_id, "User id"),
             lookups.PersonNameFilter(BlockedUser.user_id, "User"),
         ]
         super().__init__(BlockedUser, session, **kwargs)
+
+    def get_create_form(self):
+        return NetworkBanForm
+
+    def create_model(self, form: NetworkBanForm):
+        user_id, reason = form.user_id.data, form.reason.data.strip()
+        duration = parse_duration(form.duration.data.strip()) if form.duration.data else None
+        until = datetime.now(UTC) + duration if duration else None
+        job = network.ban_everywhere(self.session, user_id, source="admin", reason=reason, until=until, issuer_id=None)
+        self._record("MODERATION_SUPERBAN", user_id, reason, until, job.id)
+        self._run(job.id, "banned in every managed chat they are in")
+        return self.session.get(BlockedUser, user_id)
+
+    def delete_model(self, model: BlockedUser) -> bool:
+        user_id = model.user_id
+        job = network.lift_everywhere(self.session, user_id, issuer_id=None)
+        self._record("MODERATION_SUPERFREE", user_id, None, None, job.id)
+        self._run(job.id, "unbanned in every managed chat")
+        return True
+
+    def _record(self, event: str, user_id: int, reason: str | None, until, job_id: int) -> None:
+        """The case, as /superban and /superfree store it; the staff login stands where a Telegram issuer would."""
+        note = f"staff admin: {current_user.username}"
+        case = Case(
+            event=event, chat_id=None, network=True, target_id=user_id, issuer_id=None,
+            reason=f"{reason} ({note})" if reason else note, until=until, job_id=job_id,
+        )  # fmt: skip
+        self.session.add(case)
+        connection = redis_client(self.settings.redis_url) if self.settings.redis_url else None
+        stats_events.publish_case(self.session, case, connection)  # counted in stats' actions per day
+        self.session.commit()
+
+    def _run(self, job_id: int, effect: str) -> None:
+        problem = worker_requests.send(self.settings, worker_requests.NETWORK_JOB, job_id)
+        if problem is None:
+            flash(f"Network job {job_id} started: the user is {effect}.", "success")
+        else:
+            flash(f"Stored, but the job is not running yet ({problem}); the worker's sweep will pick it up.", "warning")
 
 
 class WhitelistForm(SecureForm):

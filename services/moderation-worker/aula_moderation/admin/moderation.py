@@ -18,6 +18,8 @@ def add_views(admin: Admin, session: scoped_session, settings: Settings) -> None
     admin.add_view(roles.RoleView(session, settings, name="Roles", category=CATEGORY, endpoint="moderation_roles"))
     admin.add_view(cases.CaseView(session, name="Cases", category=CATEGORY, endpoint="moderation_cases"))
     admin.add_view(cases.JobView(session, name="Network jobs", category=CATEGORY, endpoint="moderation_jobs"))
-    admin.add_view(lists.BlocklistView(session, name="Blocklist", category=CATEGORY, endpoint="moderation_blocklist"))
+    admin.add_view(
+        lists.BlocklistView(session, settings, name="Blocklist", category=CATEGORY, endpoint="moderation_blocklist")
+    )
     admin.add_view(lists.WhitelistView(session, name="Bot whitelist", category=CATEGORY, endpoint="moderation_bots"))
     admin.add_view(chats.ManagedChatView(session, name="Managed chats", category=CATEGORY, endpoint="moderation_chats"))

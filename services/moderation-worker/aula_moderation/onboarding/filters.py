@@ -39,11 +39,23 @@ def add_rule(session: Session, pattern: str, kind: str = "substring", chat_id: i
     if not pattern.strip():
         raise ValueError("empty pattern")
     if kind == "regex":
-        re.compile(pattern)  # refuse a broken expression when saved, not when matching
+        try:
+            re.compile(pattern)  # refuse a broken expression when saved, not when matching
+        except re.error as error:
+            raise ValueError(f"invalid regular expression {pattern!r}: {error}") from None
     rule = FilterRule(pattern=pattern, kind=kind, chat_id=chat_id)
     session.add(rule)
     session.flush()
     return rule
+
+
+def remove_rule(session: Session, rule_id: int) -> bool:
+    rule = session.get(FilterRule, rule_id)
+    if rule is None:
+        return False
+    session.delete(rule)
+    session.flush()
+    return True
 
 
 def rules_for(session: Session, chat_id: int) -> list[tuple[str, str]]:

@@ -30,6 +30,7 @@ from aula_moderation.onboarding.common import (
 from aula_moderation.onboarding.models import Captcha
 from aula_moderation.onboarding.texts import FILTER_ALERT, TEXTS
 from aula_shared.db import session_scope
+from aula_shared.i18n import language_for
 from aula_shared.router import Router, StopRouting
 
 log = logging.getLogger(__name__)
@@ -91,17 +92,40 @@ def on_join(context, user) -> None:
     chat, config = context.managed_chat(), _config(context)
     lang = language(context, user)
     with session_scope(context.database_url) as session:
-        level = trust.level(session, user.id)
-        # An applicant who just passed the private CAPTCHA of a join request is not asked again on arrival.
-        vetted = join_requests.recently_approved(session, chat.id, user.id)
-    if level == trust.VERIFIED or vetted:
+        step = _first_step(session, chat, config, user)
+    if step == "welcome":
         welcome.greet(context, chat, config, user, lang)
-    elif config["captcha"] != "off":
+    elif step == "captcha":
         captcha.start(context, chat, config, user, lang)  # greeted once solved
-    elif config["rules_gate"] and level == trust.UNKNOWN:
-        gate.post_gate(context, chat, user, lang)
     else:
-        welcome.greet(context, chat, config, user, lang)
+        gate.post_gate(context, chat, user, lang)
+
+
+def _first_step(session, chat, config: dict, user) -> str:
+    """What a newcomer meets first: "welcome", "captcha" or "gate"."""
+    level = trust.level(session, user.id)
+    # An applicant who just passed the private CAPTCHA of a join request is not asked again on arrival.
+    if level == trust.VERIFIED or join_requests.recently_approved(session, chat.id, user.id):
+        return "welcome"
+    if config["captcha"] != "off":
+        return "captcha"
+    if config["rules_gate"] and level == trust.UNKNOWN:
+        return "gate"
+    return "welcome"
+
+
+def on_members_added(context) -> None:
+    """Several people added in one message get one welcome in the plural, in the group's language. Each one's
+    chat_member update still starts their CAPTCHA or gate; a welcome is claimed per user, so whichever update
+    comes first greets them and the other finds them greeted."""
+    chat, config = context.managed_chat(), _config(context)
+    newcomers = [u for u in context.update.message.new_chat_members if not u.is_bot and people.is_person(u)]
+    if not config["welcome"] or len(newcomers) < 2:
+        return
+    with session_scope(context.database_url) as session:
+        welcomed = [u for u in newcomers if _first_step(session, chat, config, u) == "welcome"]
+    lang = language_for(None, chat.language, context.services.settings.default_language)
+    welcome.greet_many(context, chat, config, welcomed, lang)
 
 
 def on_leave(context, user_id: int) -> None:
@@ -298,6 +322,7 @@ def register(router: Router) -> None:
     """Fractional groups place these between moderation's own (see the module docstring)."""
     router.add(on_staff_verdict, lambda u: bool(STAFF_VERDICT.match(_data(u))), group=0.5)
     router.add(on_member_change, lambda u: u.chat_member is not None and _in_group(u), group=2.1)
+    router.add(on_members_added, lambda u: _in_group(u) and bool(u.message and u.message.new_chat_members), group=2.1)
     router.add(on_group_button, lambda u: _in_group(u) and bool(GROUP_BUTTON.match(_data(u))), group=2.2)
     router.add(on_join_request, lambda u: u.chat_join_request is not None and _in_group(u), group=2.3)
     router.add(on_private_button, lambda u: _private(u) and bool(PRIVATE_BUTTON.match(_data(u))), group=2.4)

@@ -1,8 +1,11 @@
 """Join requests: the bot talks to the applicant in private — language, rules, CAPTCHA — then approves.
 
-Declining, failing the CAPTCHA or letting the time run out declines the request. Someone who already accepted the
-rules (in any managed group) or is staff is approved at once. The conversation is a Captcha row of kind
+Declining, failing the CAPTCHA or letting the time run out declines the request. Someone who already accepted
+the rules (in any managed group) or is staff is approved at once. The conversation is a Captcha row of kind
 "request" whose stage moves language → rules → captcha; the due task declines it when it expires.
+
+The bot writes to the applicant's `user_chat_id`, which Telegram allows without /start for 5 minutes and until
+the request is approved or declined: hence the default timeout of 300 s, and each verdict's notice sent first.
 """
 
 from __future__ import annotations
@@ -33,11 +36,12 @@ def approve(client, row_or_ids) -> bool:
 
 
 def decline(session: Session, client, row: Captcha, status: str) -> None:
+    # Told first: a bot may write to an applicant who never started it only until the request is processed.
+    send(client, row.message_chat_id, TEXTS.text("request_declined", row.language))
     outcome = client.call("declineChatJoinRequest", chat_id=row.chat_id, user_id=row.user_id)
     if not outcome:
         log.info("join request decline refused", extra=outcome.log_fields())
     row.status, row.resolved_at = status, now()
-    send(client, row.message_chat_id, TEXTS.text("request_declined", row.language))
 
 
 def expire(session: Session, client, row: Captcha) -> None:
@@ -125,10 +129,10 @@ def on_step(context, row_id: int, step: str) -> None:
 
 
 def _approve(session: Session, client, row: Captcha) -> None:
+    send(client, row.message_chat_id, TEXTS.text("request_approved", row.language))  # before: see decline()
     approve(client, (row.chat_id, row.user_id))
     row.status, row.resolved_at = "solved", now()
     people.set_membership(session, row.chat_id, row.user_id, "member")
-    send(client, row.message_chat_id, TEXTS.text("request_approved", row.language))
 
 
 def _title(session: Session, chat_id: int) -> str:

@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "flood_seconds": 10,
     "flood_mute": 600,
     "join_requests": False,  # talk to applicants in private before approving
-    "join_request_timeout": 600,
+    "join_request_timeout": 300,  # Telegram lets the bot write to an applicant for 5 minutes (join_requests)
 }
 CHOICES = {
     "captcha": ("off", "button", "math"),

@@ -53,7 +53,7 @@ TEXTS = Catalog(
         "captcha_solved": {"it": "✅ Fatto, benvenuto!", "en": "✅ Done, welcome!"},
         "captcha_expired": {"it": "⌛ Tempo scaduto.", "en": "⌛ Time is up."},
         "greetings_one": {"it": "Benvenuto", "en": "Welcome"},
-        "greetings_many": {"it": "Benvenuti", "en": "Welcome"},
+        "greetings_many": {"it": "Benvenuti", "en": "Welcome all"},
         "welcome_default": {
             "it": "{greetings} {mention} in <b>{title}</b>! 😊\nLeggi il {rules} prima di scrivere.",
             "en": "{greetings} {mention} to <b>{title}</b>! 😊\nPlease read the {rules} before writing.",

@@ -112,11 +112,14 @@ def save_template(session: Session, chat_id: int | None, language: str, template
     return clean
 
 
-def template_for(session: Session, chat_id: int, language: str) -> tuple[str, list]:
-    """The chat's template in this language, else the network's, else the built-in text."""
+def template_for(session: Session, chat_id: int | None, language: str) -> tuple[str, list]:
+    """The chat's template in this language, else the network's, else the built-in text (chat_id None: the
+    network's, else the built-in one)."""
     rows = session.scalars(
         select(WelcomeTemplate).where(
-            (WelcomeTemplate.chat_id == chat_id) | WelcomeTemplate.chat_id.is_(None),
+            WelcomeTemplate.chat_id.is_(None)
+            if chat_id is None
+            else (WelcomeTemplate.chat_id == chat_id) | WelcomeTemplate.chat_id.is_(None),
             WelcomeTemplate.language == language,
         )
     ).all()
@@ -151,13 +154,20 @@ def claim(session: Session, chat_id: int, user_id: int, period: float) -> bool:
 
 def greet(context, chat, config: dict, user: Any, language: str) -> int | None:
     """Welcome one user if the chat wants it and they were not greeted within the period."""
+    return greet_many(context, chat, config, [user], language)
+
+
+def greet_many(context, chat, config: dict, users: list[Any], language: str) -> int | None:
+    """One welcome for the users not greeted within the period (several added at once read `{greetings}` in
+    the plural); the others were greeted already, e.g. by their own chat_member update."""
     if not config["welcome"]:
         return None
     with session_scope(context.database_url) as session:
-        if not claim(session, chat.id, user.id, config["welcome_period"]):
+        users = [user for user in users if claim(session, chat.id, user.id, config["welcome_period"])]
+        if not users:
             return None
         template, buttons = template_for(session, chat.id, language)
-    text = render(template, language, users=[user], title=chat.title or "")
+    text = render(template, language, users=users, title=chat.title or "")
     keyboard = [[url_button(label, url)] for label, url in buttons]
     message_id = send(context.client, chat.id, text, keyboard or None)
     delete_later(context, chat.id, message_id, config["welcome_delete_after"])

@@ -1,0 +1,113 @@
+"""`aula onboarding import-filters FILE`: load a forbidden-word list (MozIta's parole_vietate.json, or one
+pattern a line) as filter rules, network-wide unless `--chat` names groups. Idempotent: a rule already there
+is counted, not added twice. Every entry goes through filters.add_rule, in one transaction: a bad entry stores
+nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from aula_moderation.models import ManagedChat
+from aula_moderation.onboarding import filters, settings
+from aula_moderation.onboarding.models import FilterRule, OnboardingSettings
+from aula_shared.cli import OperatorError
+from aula_shared.cli import settings as aula_settings
+from aula_shared.db import session_scope
+
+
+def read_patterns(path: Path) -> list[str]:
+    """A JSON array of strings, or a text file with one pattern a line (blank lines and # comments skipped)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise OperatorError(f"cannot read {path}: {error}") from None
+    if text.lstrip().startswith("["):
+        try:
+            patterns = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise OperatorError(f"{path} is not valid JSON: {error}") from None
+        if not all(isinstance(p, str) for p in patterns):
+            raise OperatorError(f"{path}: the JSON array must hold only strings")
+        return patterns
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def import_rules(session, patterns: list[str], kind: str, chat_id: int | None) -> tuple[int, int]:
+    """(added, already there) for one scope."""
+    scope = FilterRule.chat_id.is_(None) if chat_id is None else FilterRule.chat_id == chat_id
+    existing = set(session.scalars(select(FilterRule.pattern).where(scope, FilterRule.kind == kind)))
+    added = 0
+    for number, pattern in enumerate(patterns, 1):
+        if pattern in existing:
+            continue
+        try:
+            filters.add_rule(session, pattern, kind, chat_id)
+        except ValueError as error:
+            raise OperatorError(f"entry {number} ({pattern!r}): {error}; nothing imported") from None
+        existing.add(pattern)
+        added += 1
+    return added, len(patterns) - added
+
+
+def set_mode(session, mode: str, chat_ids: tuple[int, ...]) -> tuple[int, int]:
+    """The named groups get `mode`; without names, every managed group that has not chosen a mode of its own.
+    Returns (set, kept their own)."""
+    if chat_ids:
+        targets = list(chat_ids)
+        kept = 0
+    else:
+        managed = session.scalars(select(ManagedChat.id).where(ManagedChat.managed.is_(True)))
+        own = {row.chat_id: row.config or {} for row in session.scalars(select(OnboardingSettings))}
+        targets = [chat_id for chat_id in managed if "filter_mode" not in own.get(chat_id, {})]
+        kept = sum(1 for config in own.values() if "filter_mode" in config)
+    for chat_id in targets:
+        settings.save(session, chat_id, filter_mode=mode)
+    return len(targets), kept
+
+
+@click.command("import-filters", context_settings={"ignore_unknown_options": True})
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--kind",
+    type=click.Choice(filters.KINDS),
+    default="substring",
+    show_default=True,
+    help="How each entry matches: a word or phrase anywhere in the text, or a regular expression.",
+)
+@click.option(
+    "--chat",
+    "chat_ids",
+    multiple=True,
+    type=int,
+    help="Rules of this managed group only (repeatable); default: network-wide.",
+)
+@click.option("--mode", type=click.Choice(settings.CHOICES["filter_mode"]),
+              help="Also set what a match does: in the --chat groups, or else in every managed group "
+              "that has no mode of its own.")  # fmt: skip
+def import_filters(file: Path, kind: str, chat_ids: tuple[int, ...], mode: str | None) -> None:
+    """Import forbidden words or phrases as filter rules (network-wide by default)."""
+    patterns = read_patterns(file)
+    with session_scope(aula_settings().database_url_for("moderation")) as session:
+        for chat_id in chat_ids:
+            chat = session.get(ManagedChat, chat_id)
+            if chat is None or not chat.managed:
+                raise OperatorError(f"chat {chat_id} is not managed; see `aula groups add`")
+        added = kept = 0
+        for chat_id in chat_ids or (None,):
+            done = import_rules(session, patterns, kind, chat_id)
+            added, kept = added + done[0], kept + done[1]
+        where = "network-wide" if not chat_ids else f"in {len(chat_ids)} group(s)"
+        click.echo(f"{added} rules added, {kept} already there ({len(patterns)} in {file.name}, {kind}, {where})")
+        if mode is not None:
+            changed, own = set_mode(session, mode, chat_ids)
+            kept_note = f", {own} kept their own" if own else ""
+            click.echo(f"filter mode {mode} set in {changed} group(s){kept_note}")
+
+
+def commands() -> list[tuple[str, click.Command]]:
+    return [("onboarding", import_filters)]
