@@ -86,6 +86,8 @@ Make a student write, then see what the bot did and what the stats worker counte
        -d '{{"chat_id": -1001000000002, "user_id": 4002, "text": "hello?"}}'
   curl -s '{sim}/_sim/calls?method=sendMessage'
   sqlite3 var/aula.db 'SELECT * FROM stats_message_counts'
+The staff admin is at http://{settings.host}:{settings.catalog_port}/admin: create a login first with
+  .venv/bin/aula staff create-user NAME
 """  # noqa: S608 - text shown to the operator, not a query
 
 
