@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 
-import redis
 from celery import Celery
 from celery.signals import setup_logging, worker_process_init
 
@@ -17,6 +16,7 @@ from aula_shared import components
 from aula_shared import db as aula_db
 from aula_shared import logging as aula_logging
 from aula_shared import redis as aula_redis
+from aula_shared.dispatch import INFRASTRUCTURE_ERRORS
 from aula_shared.envelope import Envelope
 from aula_shared.mailbox import Drainer, LockBusy, drain_task_name, queue_name, sweep
 from aula_shared.settings import Settings
@@ -67,14 +67,20 @@ def register_drain(
     service: str,
     batch_handler: Callable[[], Callable[[list[Envelope]], None]],
     batch_size: int = 200,
+    gather: int = 1,
 ) -> None:
-    """Add the service's `drain` and `sweep` tasks. `batch_handler()` is called once per process."""
+    """Add the service's `drain` and `sweep` tasks. `batch_handler()` is called once per process.
+
+    `gather` > 1 lets one drain take up to that many waiting conversations into one batch (see Drainer).
+    """
     drainers: dict[str, Drainer] = {}
 
     def drainer() -> Drainer:
         url = app.aula_settings.require_redis()
         if url not in drainers:
-            drainers[url] = Drainer(aula_redis.client(url), service, batch_handler(), batch_size=batch_size)
+            drainers[url] = Drainer(
+                aula_redis.client(url), service, batch_handler(), batch_size=batch_size, gather=gather
+            )
         return drainers[url]
 
     @app.task(name=drain_task_name(service), bind=True, max_retries=None)
@@ -86,8 +92,11 @@ def register_drain(
             if task.request.retries >= 10:
                 return 0  # the sweeper takes over from here
             raise task.retry(countdown=busy.retry_in + 0.5) from None
-        except redis.ConnectionError as error:
-            raise task.retry(countdown=min(60, 2**task.request.retries), exc=error) from None
+        except INFRASTRUCTURE_ERRORS as error:
+            # Redis, the database or Telegram unreachable, or a flood wait: the batch is still in the mailbox.
+            backoff = min(60, 2**task.request.retries)
+            countdown = max(backoff, getattr(error, "retry_after", None) or 0)
+            raise task.retry(countdown=countdown, exc=error) from None
 
     @app.task(name=f"aula.{service}.sweep")
     def sweep_mailboxes() -> int:

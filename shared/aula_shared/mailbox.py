@@ -140,11 +140,52 @@ def enqueue_script(consumers: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-# KEYS: lock, mailbox. ARGV: token. Releases the lock only if the mailbox is empty; 1 = released.
-RELEASE_IF_EMPTY_SCRIPT = """
-if redis.call('LLEN', KEYS[2]) > 0 then return 0 end
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 1
+# A drain costs two Redis round trips when its mailbox holds one batch (the common case for a quiet chat):
+# ACQUIRE takes the lease and reads the first batch, NEXT trims what was handled and reads the next one.
+
+# KEYS: lock, mailbox. ARGV: token, lease ms, batch size. {1, first batch} with the lease taken — or, when the
+# mailbox is empty, already released again; {0, ms until the lease ends} if another drainer holds it.
+ACQUIRE_SCRIPT = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {0, redis.call('PTTL', KEYS[1])}
+end
+local items = redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[3]) - 1)
+if #items == 0 then redis.call('DEL', KEYS[1]) end
+return {1, items}
+"""
+
+# KEYS: lock, mailbox. ARGV: token, handled count, lease ms, batch size. Trims the handled head and returns the
+# next batch, extending the lease, or releases the lease when the mailbox is empty, atomically: an update
+# appended meanwhile is either returned here or wakes a new drainer. False if the lease was lost: then the
+# mailbox is left as it is, for whoever holds the lease now trims what it handled itself.
+NEXT_SCRIPT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+redis.call('LTRIM', KEYS[2], ARGV[2], -1)
+local items = redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[4]) - 1)
+if #items == 0 then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return items
+"""
+
+# KEYS: queue, then (lock, mailbox) per candidate. ARGV: token, lease ms, how many updates at most, then each
+# candidate's drain message. Takes a candidate — its message out of the queue, its lease, its first batch — only
+# if no drainer holds it and its message is still waiting (not handed to a worker meanwhile); a candidate whose
+# mailbox turned out empty is released at once (its message was redundant). Returns {index, batch, …}.
+GATHER_SCRIPT = """
+local budget, taken = tonumber(ARGV[3]), {}
+for i = 4, #ARGV do
+  if budget <= 0 then break end
+  local lock, mailbox = KEYS[2 * (i - 3)], KEYS[2 * (i - 3) + 1]
+  if redis.call('EXISTS', lock) == 0 and redis.call('LREM', KEYS[1], -1, ARGV[i]) == 1 then
+    local items = redis.call('LRANGE', mailbox, 0, budget - 1)
+    if #items > 0 then
+      redis.call('SET', lock, ARGV[1], 'PX', ARGV[2])
+      budget = budget - #items
+      table.insert(taken, i - 3)
+      table.insert(taken, items)
+    end
+  end
+end
+return taken
 """
 
 # KEYS: lock. ARGV: token, ttl ms. Extends the lock if still ours; 1 = extended.
@@ -222,7 +263,14 @@ def renew_lease() -> None:
 
 
 class Drainer:
-    """A worker's side: handle one conversation's mailbox in order, in batches, under a lease."""
+    """A worker's side: handle one conversation's mailbox in order, in batches, under a lease.
+
+    With `gather` > 1, a drain whose conversation holds less than a batch also takes up to `gather` - 1 other
+    conversations whose drain messages wait in the queue, and hands them to the handler as one batch (each
+    conversation's updates in order, conversations one after another): under a backlog of quiet chats, one
+    task and one handler call serve many of them. Their messages leave the queue as they are taken, so a
+    worker lost mid-batch leaves them to the sweeper once their leases end, not to Celery's redelivery.
+    """
 
     def __init__(
         self,
@@ -231,24 +279,33 @@ class Drainer:
         handle_batch: Callable[[list[Envelope]], None],
         batch_size: int = 200,
         lease_ms: int = 30_000,
+        gather: int = 1,
     ) -> None:
         self._redis = connection
         self._service = service
         self._handle_batch = handle_batch
         self._batch_size = batch_size
         self._lease_ms = lease_ms
-        self._release_if_empty = load_script(connection, RELEASE_IF_EMPTY_SCRIPT)
+        self._gather = gather
+        self._drain_task = drain_task_name(service)
+        self._acquire = load_script(connection, ACQUIRE_SCRIPT)
+        self._next = load_script(connection, NEXT_SCRIPT)
+        self._take = load_script(connection, GATHER_SCRIPT)
         self._extend = load_script(connection, EXTEND_SCRIPT)
         self._release = load_script(connection, RELEASE_SCRIPT)
 
     @contextlib.contextmanager
-    def _leased(self, lock: str, token: str):
+    def _leased(self, conversations: Iterable[str], token: str):
+        locks = [lock_key(self._service, conversation) for conversation in conversations]
         renewed_at = time.monotonic()
 
         def renew() -> None:
             nonlocal renewed_at
             if time.monotonic() - renewed_at >= RENEW_EVERY_SECONDS:
-                self._extend(keys=[lock], args=[token, self._lease_ms])
+                pipe = self._redis.pipeline(transaction=False)
+                for lock in locks:
+                    self._extend(keys=[lock], args=[token, self._lease_ms], client=pipe)
+                pipe.execute()
                 renewed_at = time.monotonic()
 
         _lease.renew = renew
@@ -261,32 +318,66 @@ class Drainer:
         """Handle everything in the mailbox; returns how many updates. Raises LockBusy if another drainer runs."""
         lock, mailbox = lock_key(self._service, conversation), mailbox_key(self._service, conversation)
         token = uuid.uuid4().hex
-        if not self._redis.set(lock, token, nx=True, px=self._lease_ms):
-            remaining = self._redis.pttl(lock)
-            if remaining == -2:  # released in between: try once more from the start
+        acquired, items = self._acquire(keys=[lock, mailbox], args=[token, self._lease_ms, self._batch_size])
+        if not acquired:
+            if items == -2:  # released in between: try once more from the start
                 return self.drain(conversation)
-            raise LockBusy(max(remaining, 0) / 1000)
+            raise LockBusy(max(items, 0) / 1000)
+        batches = {conversation: items} if items else {}
         handled = 0
         try:
-            while True:
-                items = self._redis.lrange(mailbox, 0, self._batch_size - 1)
-                if not items:
-                    if self._release_if_empty(keys=[lock, mailbox], args=[token]):
-                        return handled
-                    continue
-                with self._leased(lock, token):
-                    self._handle_batch([unpack(item) for item in items])
-                # Only the gateway appends, at the tail: the head still holds exactly what we handled.
-                pipe = self._redis.pipeline(transaction=True)
-                pipe.ltrim(mailbox, len(items), -1)
-                pipe.execute()
-                if not self._extend(keys=[lock], args=[token, self._lease_ms]):
-                    log.warning("drain lease lost", extra={"service": self._service, "conversation": conversation})
-                    return handled + len(items)
-                handled += len(items)
+            if batches and self._gather > 1 and len(items) < self._batch_size:
+                batches.update(self._gather_waiting(token, self._batch_size - len(items)))
+            while batches:
+                with self._leased(batches, token):
+                    self._handle_batch([unpack(item) for batch in batches.values() for item in batch])
+                handled += sum(len(batch) for batch in batches.values())
+                batches = self._next_batches(token, batches)
+            return handled
         except BaseException:
-            self._release(keys=[lock], args=[token])
+            for held in batches:
+                self._release(keys=[lock_key(self._service, held)], args=[token])
             raise
+
+    def _next_batches(self, token: str, handled: dict[str, list[bytes]]) -> dict[str, list[bytes]]:
+        """Trim what was handled from each mailbox, in one round trip; the next batch of those not empty yet."""
+        pipe = self._redis.pipeline(transaction=False)
+        for conversation, batch in handled.items():
+            keys = [lock_key(self._service, conversation), mailbox_key(self._service, conversation)]
+            # Only the gateway appends, at the tail: the head still holds exactly what we handled.
+            self._next(keys=keys, args=[token, len(batch), self._lease_ms, self._batch_size], client=pipe)
+        following = {}
+        for conversation, items in zip(handled, pipe.execute(), strict=True):
+            if items is None:
+                log.warning("drain lease lost", extra={"service": self._service, "conversation": conversation})
+            elif items:
+                following[conversation] = items
+        return following
+
+    def _gather_waiting(self, token: str, budget: int) -> dict[str, list[bytes]]:
+        """Take other conversations whose drain messages are next in the queue, up to `budget` updates."""
+        queue = queue_name(self._service)
+        waiting = self._redis.lrange(queue, -(self._gather - 1), -1)[::-1]  # the oldest, at the tail, first
+        candidates = [(message, conversation) for message in waiting if (conversation := self._woken(message))]
+        if not candidates:
+            return {}
+        keys = [queue]
+        for _, conversation in candidates:
+            keys += (lock_key(self._service, conversation), mailbox_key(self._service, conversation))
+        args = [token, self._lease_ms, budget, *(message for message, _ in candidates)]
+        taken = self._take(keys=keys, args=args)
+        return {candidates[index - 1][1]: items for index, items in zip(taken[::2], taken[1::2], strict=True)}
+
+    def _woken(self, message: bytes) -> str | None:
+        """The conversation a message in the queue wakes, if it is one of our plain drain messages."""
+        try:
+            envelope = orjson.loads(message)
+            if envelope["headers"]["task"] != self._drain_task or "body_encoding" in envelope["properties"]:
+                return None
+            conversation = orjson.loads(envelope["body"])[0][0]
+        except (orjson.JSONDecodeError, KeyError, IndexError, TypeError):
+            return None
+        return conversation if type(conversation) is str else None
 
 
 def sweep(connection: redis.Redis, service: str, count: int = 1000) -> list[str]:

@@ -50,7 +50,8 @@ def test_celery_message_has_the_shape_kombu_reads():
 
 
 @pytest.mark.timeout(60)
-def test_interleaved_conversations_are_each_handled_once_and_in_order(redis_client):
+@pytest.mark.parametrize("gather", [1, 5], ids=["one-per-drain", "gathering"])
+def test_interleaved_conversations_are_each_handled_once_and_in_order(redis_client, gather):
     enqueuer = Enqueuer(redis_client, consumers=[SERVICE])
     chats, per_chat = 40, 50
     order = [(chat, n) for n in range(per_chat) for chat in range(chats)]
@@ -61,20 +62,23 @@ def test_interleaved_conversations_are_each_handled_once_and_in_order(redis_clie
     overlap = []
 
     def handle(batch):
-        conversation = str(orjson.loads(batch[0].raw)["message"]["chat"]["id"])
+        by_conversation: dict[str, list[int]] = defaultdict(list)
+        for envelope in batch:
+            message = orjson.loads(envelope.raw)["message"]
+            by_conversation[str(message["chat"]["id"])].append(message["seq"])
         with guard:
-            if conversation in in_flight:
-                overlap.append(conversation)
-            in_flight.add(conversation)
+            overlap.extend(in_flight.intersection(by_conversation))
+            in_flight.update(by_conversation)
         time.sleep(random.random() / 500)  # let the producer append while we work
         with guard:
-            handled[conversation] += [orjson.loads(e.raw)["message"]["seq"] for e in batch]
-            in_flight.discard(conversation)
+            for conversation, seqs in by_conversation.items():
+                handled[conversation] += seqs
+            in_flight.difference_update(by_conversation)
 
     stop = threading.Event()
 
     def drainer_loop():
-        drainer = Drainer(redis_client, SERVICE, handle, batch_size=7)
+        drainer = Drainer(redis_client, SERVICE, handle, batch_size=7, gather=gather)
         while not stop.is_set():
             item = redis_client.brpop([queue_name(SERVICE)], timeout=0.2)
             if item is None:
@@ -105,6 +109,44 @@ def test_interleaved_conversations_are_each_handled_once_and_in_order(redis_clie
     assert overlap == []  # never two drainers on one conversation
     assert dict(handled) == dict(expected)  # all of them, once, in the order they were sent
     assert not list(redis_client.scan_iter(match="aula:mbox:*"))
+
+
+def test_a_drain_gathers_the_waiting_quiet_conversations_into_one_batch(redis_client):
+    enqueuer = Enqueuer(redis_client, consumers=[SERVICE])
+    for update_id, chat in enumerate([-1, -2, -1, -3, -4], start=1):
+        enqueuer.enqueue(1, update_id, str(chat), pack(1, update(update_id, chat)))
+    other_task = celery_message("aula.stats.sync_groups", queue_name(SERVICE), [])
+    redis_client.lpush(queue_name(SERVICE), other_task)
+    redis_client.set(lock_key(SERVICE, "-4"), "another-drainer", px=10_000)
+    first = redis_client.rpop(queue_name(SERVICE))  # what Celery hands this drain: the oldest message
+    batches = []
+    drainer = Drainer(redis_client, SERVICE, lambda batch: batches.append(batch), gather=10)
+
+    assert drainer.drain(conversation_of(first)) == 4
+    chats = [[orjson.loads(e.raw)["message"]["chat"]["id"] for e in batch] for batch in batches]
+    assert chats == [[-1, -1, -2, -3]]  # one batch, each chat in order, the oldest wake-ups first
+    # Taken conversations leave the queue and are released; a held one and other tasks stay for their workers.
+    waiting = redis_client.lrange(queue_name(SERVICE), 0, -1)
+    assert waiting[0] == other_task and [conversation_of(m) for m in waiting[1:]] == ["-4"]
+    assert redis_client.llen(mailbox_key(SERVICE, "-4")) == 1
+    assert not [key for key in redis_client.scan_iter(match="aula:lock:*") if key != lock_key(SERVICE, "-4").encode()]
+    assert not list(redis_client.scan_iter(match="aula:mbox:stats:-[123]"))
+
+
+def test_a_gathered_batch_that_fails_stays_in_every_mailbox_for_the_sweeper(redis_client):
+    enqueuer = Enqueuer(redis_client, consumers=[SERVICE])
+    for update_id, chat in enumerate([-1, -2], start=1):
+        enqueuer.enqueue(1, update_id, str(chat), pack(1, update(update_id, chat)))
+    first = redis_client.rpop(queue_name(SERVICE))
+
+    def explode(batch):
+        raise ConnectionError("database down")
+
+    with pytest.raises(ConnectionError):
+        Drainer(redis_client, SERVICE, explode, gather=10).drain(conversation_of(first))
+    assert [redis_client.llen(mailbox_key(SERVICE, chat)) for chat in ("-1", "-2")] == [1, 1]
+    assert not list(redis_client.scan_iter(match="aula:lock:*"))  # both free again
+    assert sorted(sweep(redis_client, SERVICE)) == ["-1", "-2"]  # the taken wake-up is gone: the sweeper's net
 
 
 def test_the_gateway_script_writes_the_same_message_as_python(redis_client):

@@ -19,3 +19,12 @@ def stats_url(migrated_pg: str) -> str:
         for name in [*names, "platform_bots"]:
             connection.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 - names from pg_tables
     return migrated_pg
+
+
+@pytest.fixture
+def known_data(stats_url: str) -> str:
+    """The stats database holding chart_data's known activity, structure and moderation cases."""
+    from stats.chart_data import load_known_data
+
+    load_known_data(stats_url)
+    return stats_url

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,8 +15,8 @@ from aula_shared.db import session_scope
 from aula_shared.platform.clients import BotClients
 from aula_shared.platform.registry import save_bot
 from aula_shared.settings import Settings
-from aula_stats.group_sync import FACTS_QUEUE, FACTS_TASK, GroupSync, flood_key
-from aula_stats.models import Chat, ChatBot, Membership
+from aula_stats.group_sync import FACTS_QUEUE, FACTS_TASK, PHOTO_MAX_BYTES, GroupSync, flood_key
+from aula_stats.models import Chat, ChatBot, ChatPhoto, Membership
 from aula_tgsim.testing import start_simulator
 
 TOKEN = "7000000001:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -153,3 +154,93 @@ def test_a_429_storm_pauses_the_sync_and_it_resumes_after(sim, sync, stats_url, 
     with session_scope(stats_url) as session:
         synced = session.scalars(select(Chat.id).where(Chat.synced_at.is_not(None))).all()
     assert sorted(synced) == [-1006, -1005, -1004]
+
+
+# -- the chat's photo ---------------------------------------------------------------------------------------
+
+
+def stored_photo(url: str, chat_id: int) -> ChatPhoto | None:
+    with session_scope(url) as session:
+        return session.get(ChatPhoto, chat_id)
+
+
+def served_photo(sim, photo: dict) -> bytes:
+    """The bytes the simulator serves for a ChatPhoto's big size, fetched as any client would."""
+    status, answer = sim.client.bot_api(TOKEN, "getFile", file_id=photo["big_file_id"])
+    assert status == 200
+    return sim.client.download(TOKEN, answer["result"]["file_path"]).content
+
+
+def downloads(sim, since: int = 0) -> int:
+    return len(sim.client.calls(method="download", since=since))
+
+
+def test_the_photo_is_stored_once_and_again_only_when_it_changes(sim, sync, stats_url):
+    add_group(sim, -1003, photo=True)
+    seen_by_the_bot(stats_url, -1003)
+    now = datetime(2026, 11, 22, 10, tzinfo=UTC)
+    assert sync.run(now).photos == [-1003]
+    first = sim.client.chat(-1003)["photo"]
+    photo = stored_photo(stats_url, -1003)
+    assert (photo.file_unique_id, photo.content_type, photo.fetched_at) == (
+        first["big_file_unique_id"],
+        "image/png",
+        now,
+    )
+    assert photo.content == served_photo(sim, first) and photo.size == len(photo.content)
+
+    # Synced again, photo unchanged: no getFile, no download.
+    before = sim.client.last_seq()
+    report = sync.run(now + timedelta(hours=2))
+    assert report.synced == [-1003] and report.photos == []
+    assert sim.client.calls(method="getFile", since=before) == [] and downloads(sim, before) == 0
+    assert stored_photo(stats_url, -1003).fetched_at == now
+
+    # A new photo: downloaded once more, replacing the stored one.
+    second = sim.client.set_chat_photo(-1003)
+    later = now + timedelta(hours=4)
+    assert sync.run(later).photos == [-1003]
+    photo = stored_photo(stats_url, -1003)
+    assert (photo.file_unique_id, photo.fetched_at) == (second["big_file_unique_id"], later)
+    assert photo.content == served_photo(sim, second) != served_photo(sim, first)
+
+    # The chat drops its photo: the last one is kept (stats_chats says it is not current).
+    sim.client.delete_chat_photo(-1003)
+    assert sync.run(now + timedelta(hours=6)).photos == []
+    assert stored_photo(stats_url, -1003).file_unique_id == second["big_file_unique_id"]
+    with session_scope(stats_url) as session:
+        assert session.get(Chat, -1003).photo_unique_id is None
+
+
+def test_a_failed_download_keeps_the_old_photo_logs_no_token_and_is_tried_again(sim, sync, stats_url, caplog):
+    add_group(sim, -1003, photo=True)
+    seen_by_the_bot(stats_url, -1003)
+    now = datetime(2026, 11, 22, 10, tzinfo=UTC)
+    sync.run(now)
+    old = stored_photo(stats_url, -1003)
+    sim.client.set_chat_photo(-1003)
+    for error_code in (500, 404):  # Telegram's file server down, then the file gone
+        sim.client.inject_fault("download", error_code)
+        now += timedelta(hours=2)
+        with caplog.at_level(logging.WARNING, logger="aula_stats.group_sync"):
+            report = sync.run(now)
+        assert report.synced == [-1003] and list(report.photo_failures) == [-1003]
+        kept = stored_photo(stats_url, -1003)
+        assert (kept.file_unique_id, kept.content, kept.fetched_at) == (old.file_unique_id, old.content, old.fetched_at)
+        warnings = [r for r in caplog.records if r.getMessage() == "chat photo not downloaded"]
+        assert warnings and warnings[-1].chat_id == -1003
+    assert TOKEN.split(":")[1] not in caplog.text
+    assert all(TOKEN.split(":")[1] not in str(vars(record)) for record in caplog.records)
+    # The fault is used up: the next sync fetches the new photo.
+    assert sync.run(now + timedelta(hours=2)).photos == [-1003]
+    assert stored_photo(stats_url, -1003).file_unique_id == sim.client.chat(-1003)["photo"]["big_file_unique_id"]
+
+
+def test_a_photo_over_the_size_limit_is_not_downloaded(sim, sync, stats_url):
+    add_group(sim, -1003)
+    sim.client.set_chat_photo(-1003, size=PHOTO_MAX_BYTES + 1)
+    seen_by_the_bot(stats_url, -1003)
+    report = sync.run(datetime(2026, 11, 22, 10, tzinfo=UTC))
+    assert report.synced == [-1003] and report.photo_failures == {-1003: "too big"}
+    assert stored_photo(stats_url, -1003) is None
+    assert downloads(sim) == 0  # getFile told the size: nothing fetched

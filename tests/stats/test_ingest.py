@@ -132,3 +132,53 @@ def test_chat_and_title_are_kept(stats_url):
     ingest(stats_url, update)
     with session_scope(stats_url) as session:
         assert session.get(Chat, -110).title == "Analisi I"
+
+
+def test_a_batch_gathered_from_several_chats_keeps_each_users_newest_facts(stats_url):
+    # A drain may gather quiet chats into one batch: chat -105's updates come first, though they are newer.
+    ada, bea = user(6, "Ada", username="ada"), user(6, "Bea", username="ada")
+    ingest(stats_url, message(-105, bea, DAY + 900), message(-106, ada, DAY + 100), message(-106, bea, DAY + 200))
+    with session_scope(stats_url) as session:
+        stored = session.get(TelegramUser, 6)
+        assert stored.first_name == "Bea"
+        assert stored.first_seen == datetime.fromtimestamp(DAY + 100, UTC)
+        assert stored.last_seen == datetime.fromtimestamp(DAY + 900, UTC)
+    assert history(stats_url, 6) == [("Ada", "ada"), ("Bea", "ada")]
+    with session_scope(stats_url) as session:
+        kept = session.scalars(select(ProfileChange.seen_at).where(ProfileChange.user_id == 6)).all()
+    assert max(kept) == datetime.fromtimestamp(DAY + 200, UTC)  # when Bea first appeared, not the later sighting
+
+
+def test_a_pooled_connection_that_died_is_replaced_and_the_batch_counted_once(stats_url):
+    ingest(stats_url, message(-107, user(7), DAY))  # leaves a connection in the worker's pool (no pre-ping)
+    with session_scope(stats_url) as session:  # as a database restart would: every other backend goes
+        session.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    again = message(-107, user(7), DAY + 1)
+    ingest(stats_url, again)
+    ingest(stats_url, again)  # a redelivery
+    with session_scope(stats_url) as session:
+        assert (
+            session.execute(text("SELECT sum(messages) FROM stats_message_counts WHERE chat_id = -107")).scalar() == 2
+        )
+
+
+def test_an_update_without_a_date_does_not_outrank_dated_ones_in_its_batch(stats_url):
+    nick, ada = user(8, "Nick"), user(8, "Ada")
+    inline_query = {"update_id": 1_900_001, "inline_query": {"id": "1", "from": nick, "query": "", "offset": ""}}
+    ingest(stats_url, inline_query, message(-108, ada, DAY), message(-109, user(9, "Bea"), DAY))
+    ingest(
+        stats_url,
+        {
+            **inline_query,
+            "update_id": 1_900_002,
+            "inline_query": {**inline_query["inline_query"], "from": user(9, "Bo")},
+        },
+    )
+    with session_scope(stats_url) as session:
+        assert session.get(TelegramUser, 8).first_name == "Ada"  # dated in 2025, yet not beaten by "now"
+        assert session.get(TelegramUser, 9).first_name == "Bo"  # alone, an undated sighting is the newest

@@ -163,3 +163,29 @@ def test_invite_links(scene: SimClient) -> None:
     assert ok(scene, "getChat", chat_id=GROUP)["invite_link"] == link
     created = ok(scene, "createChatInviteLink", chat_id=GROUP, name="matricole", creates_join_request=True)
     assert created["creator"]["id"] == BOT_ID and created["creates_join_request"] and not created["is_primary"]
+
+
+def test_a_bot_may_write_first_to_a_join_request_applicant_for_five_minutes(scene: SimClient) -> None:
+    refused = (403, "Forbidden: bot can't initiate conversation with a user")
+    scene.add_bot(OTHER_BOT_TOKEN, username="other_bot")  # not in the group
+    for applicant in (44, 45, 46, 47):
+        scene.add_user(applicant, f"Applicant{applicant}")
+    scene.block(47, BOT_ID)
+    for applicant in (44, 45, 46, 47):
+        scene.join_request(GROUP, applicant)
+    assert ok(scene, "sendMessage", chat_id=44, text="Scegli la lingua")["chat"]["id"] == 44
+    status, body = api(scene, "sendMessage", OTHER_BOT_TOKEN, chat_id=44, text="spam")
+    assert (status, body["description"]) == refused  # only a bot that can approve the request
+    status, body = api(scene, "sendMessage", chat_id=BOB, text="ciao")
+    assert (status, body["description"]) == refused  # someone who asked nothing
+    assert api(scene, "sendMessage", chat_id=47, text="ciao")[0] == 403  # blocked stays blocked
+    ok(scene, "approveChatJoinRequest", chat_id=GROUP, user_id=45)
+    ok(scene, "declineChatJoinRequest", chat_id=GROUP, user_id=46)
+    for processed in (45, 46):  # only until the request is processed
+        status, body = api(scene, "sendMessage", chat_id=processed, text="ciao")
+        assert (status, body["description"]) == refused
+    scene.advance_clock(299)
+    assert ok(scene, "sendMessage", chat_id=44, text="ancora qui?")["chat"]["id"] == 44
+    scene.advance_clock(2)
+    status, body = api(scene, "sendMessage", chat_id=44, text="e ora?")
+    assert (status, body["description"]) == refused  # the five minutes are over

@@ -19,6 +19,7 @@ VIEWS = {
     "daily_degree_activity": True,
     "daily_department_activity": True,
     "chat_directory": False,
+    "daily_moderation_actions": True,
 }
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

@@ -67,7 +67,7 @@ class Structure:
 def apply_structure(session: Session, structure: Structure) -> bool:
     """Replace the stored structure with this snapshot; False if the stored one is as new or newer."""
     snapshot = session.get(CatalogSnapshot, 1, with_for_update=True)
-    if snapshot is not None and _aware(snapshot.published_at) >= structure.published_at:
+    if snapshot is not None and as_utc(snapshot.published_at) >= structure.published_at:
         return False
     if snapshot is None:
         session.add(CatalogSnapshot(id=1, published_at=structure.published_at))
@@ -120,8 +120,9 @@ def _timestamp(value: Any) -> datetime:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidStructure(f"published_at is not ISO-8601: {value!r}") from None
-    return _aware(moment)
+    return as_utc(moment)
 
 
-def _aware(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC time (a naive one is taken as UTC, as SQLite returns them)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

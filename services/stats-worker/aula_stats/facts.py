@@ -1,7 +1,8 @@
 """What one update tells the stats database: who, where, membership changes, and whether to count a message.
 
-Collected per batch, newest last, so each table gets one multi-row statement per batch. No message text is
-kept: a message only counts.
+Collected per batch, so each table gets one multi-row statement per batch. A batch holds each conversation's
+updates in order, but may hold several conversations (a drain gathers ready quiet chats into one batch), so a
+user's facts keep the newest by time, not the last added. No message text is kept: a message only counts.
 """
 
 from __future__ import annotations
@@ -79,11 +80,14 @@ class Facts:
     bots: dict[tuple[int, int], tuple[str | None, datetime]] = field(default_factory=dict)
     # old chat id -> new chat id, when a group was upgraded to a supergroup
     migrations: dict[int, int] = field(default_factory=dict)
+    # users whose record in `users` comes from an update without a date of its own (see _replaces)
+    _undated_users: set[int] = field(default_factory=set, init=False, repr=False)
 
     def add(self, update: Update, bot_id: int | None = None) -> None:
-        when = _when(update)
+        moment = _date_of(update)
+        when = moment or datetime.now().astimezone()
         for user in _users_in(update):
-            self._user(user, when)
+            self._user(user, when, undated=moment is None)
         chat = update.effective_chat
         if chat is not None and chat.type != TgChat.PRIVATE:
             self._chat(chat, when)
@@ -135,7 +139,7 @@ class Facts:
                 self._seen_in(chat_id, user_id, when)
         return True
 
-    def _user(self, user: TgUser, when: datetime) -> None:
+    def _user(self, user: TgUser, when: datetime, undated: bool) -> None:
         self._record_user(
             user.id,
             when,
@@ -145,6 +149,7 @@ class Facts:
             user.username,
             user.language_code,
             user.is_premium,
+            undated,
         )
 
     def _record_user(
@@ -157,11 +162,21 @@ class Facts:
         username: str | None,
         language_code: str | None,
         is_premium: bool | None,
+        undated: bool = False,
     ) -> None:
         profile = Profile(when, first_name, last_name, username)
         seen = self.profiles.setdefault(user_id, [])
-        if not seen or not seen[-1].same_names(profile):
+        # Equal names later in time add nothing; anything else is sorted out when the change log is merged.
+        if not seen or not seen[-1].same_names(profile) or when < seen[-1].seen_at:
             seen.append(profile)
+        known = self.users.get(user_id)
+        if known is not None and not self._replaces(known, when, undated):
+            known["first_seen"] = min(known["first_seen"], when)
+            return
+        if undated:
+            self._undated_users.add(user_id)
+        else:
+            self._undated_users.discard(user_id)
         self.users[user_id] = {
             "id": user_id,
             "is_bot": is_bot,
@@ -170,20 +185,33 @@ class Facts:
             "username": username,
             "language_code": language_code,
             "is_premium": is_premium,
-            "first_seen": when,
+            "first_seen": when if known is None else min(known["first_seen"], when),
             "last_seen": when,
         }
+
+    def _replaces(self, known: dict, when: datetime, undated: bool) -> bool:
+        """Whether a sighting of a user replaces the one the batch holds: the later in time does.
+
+        An update with no date of its own (an inline query) is dated "now", the time it is handled; it only
+        replaces another such one, and any dated sighting replaces it — as when updates were handled in order.
+        """
+        if known["id"] in self._undated_users:
+            return True
+        return not undated and when >= known["last_seen"]
 
     def _chat(self, chat: TgChat, when: datetime) -> None:
         self._record_chat(chat.id, when, chat.type, chat.title, chat.username)
 
     def _record_chat(self, chat_id: int, when: datetime, kind: str, title: str | None, username: str | None) -> None:
+        known = self.chats.get(chat_id)
+        if known is not None and known["last_seen"] > when:
+            return
         self.chats[chat_id] = {
             "id": chat_id,
             "type": kind,
             "title": title,
             "username": username,
-            "first_seen": when,
+            "first_seen": when if known is None else known["first_seen"],
             "last_seen": when,
         }
 
@@ -235,10 +263,10 @@ def _written_by_a_user(message: Message) -> bool:
     return bool(message.text) or message.effective_attachment is not None
 
 
-def _when(update: Update) -> datetime:
+def _date_of(update: Update) -> datetime | None:
     item = update.effective_message or update.chat_member or update.my_chat_member or update.chat_join_request
     moment = getattr(item, "date", None)
-    return moment if isinstance(moment, datetime) else datetime.now().astimezone()
+    return moment if isinstance(moment, datetime) else None
 
 
 def _users_in(update: Update) -> list[TgUser]:

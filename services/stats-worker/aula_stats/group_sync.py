@@ -14,11 +14,16 @@ the hour without bursts. Telegram refusing is an outcome, not an error:
 Changes of title, invite link, member count or photo are published to the catalog as the Celery task
 `aula.catalog.telegram_group_facts` (queue `aula.catalog`), one dict argument — before the transaction that
 stores them commits, so a crash in between publishes the same facts again next time, never loses them.
+
+The photo itself (its big size) is downloaded (getFile, then the file URL) only when its unique id differs from
+the one stored in `stats_chat_photos`, after the chat's facts are stored, and refused over `photo_max_bytes`.
+A refused or failed download keeps the stored photo and is tried again at the chat's next sync.
 """
 
 from __future__ import annotations
 
 import logging
+import mimetypes
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,8 +35,9 @@ from sqlalchemy.orm import Session
 from aula_shared.db import insert_for, session_scope
 from aula_shared.mailbox import celery_message
 from aula_shared.platform.clients import BotClients, UnknownBot
-from aula_shared.telegram.outcome import FloodWait, Outcome
-from aula_stats.models import Chat, ChatBot, Membership
+from aula_shared.telegram import AulaBot, BotClient
+from aula_shared.telegram.outcome import FloodWait, Outcome, TelegramUnavailable
+from aula_stats.models import Chat, ChatBot, ChatPhoto, Membership
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,8 @@ FACTS_TASK = "aula.catalog.telegram_group_facts"
 FACTS_QUEUE = "aula.catalog"
 _GONE = ("left", "kicked")
 _ADMINS = ("creator", "administrator")
+PHOTO_MAX_BYTES = 1024 * 1024  # a chat's big photo is 640×640, ~50–150 KB: anything far bigger is not one
+_IMAGE_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
 
 
 def flood_key(bot_id: int) -> str:
@@ -52,6 +60,8 @@ class SyncReport:
     refused: dict[int, str] = field(default_factory=dict)
     migrated: dict[int, int] = field(default_factory=dict)
     flood_waits: dict[int, float] = field(default_factory=dict)  # bot -> seconds
+    photos: list[int] = field(default_factory=list)  # chats whose photo was downloaded and stored
+    photo_failures: dict[int, str] = field(default_factory=dict)
 
 
 class GroupSync:
@@ -62,12 +72,14 @@ class GroupSync:
         clients: BotClients,
         interval: timedelta = timedelta(hours=1),
         per_run: int = 20,
+        photo_max_bytes: int = PHOTO_MAX_BYTES,
     ) -> None:
         self.database_url = database_url
         self.redis = redis_client
         self.clients = clients
         self.interval = interval
         self.per_run = per_run
+        self.photo_max_bytes = photo_max_bytes
 
     def run(self, now: datetime | None = None) -> SyncReport:
         now = now or datetime.now(UTC)
@@ -128,7 +140,46 @@ class GroupSync:
             stored.synced_at, stored.sync_error = now, None
             if admins:
                 _store_admins(session, chat_id, admins.result, now)
+            photo_id = facts["photo_unique_id"]
+            photo_changed = photo_id is not None and photo_id != session.scalar(
+                select(ChatPhoto.file_unique_id).where(ChatPhoto.chat_id == chat_id)
+            )
         report.synced.append(chat_id)
+        if photo_changed:
+            self._fetch_photo(client, chat_id, facts["photo_file_id"], photo_id, report, now)
+
+    def _fetch_photo(
+        self, client: BotClient, chat_id: int, file_id: str, unique_id: str, report: SyncReport, now: datetime
+    ) -> None:
+        """Download the chat's big photo and store it; a failure keeps the stored one (FloodWait pauses the bot)."""
+        try:
+            outcome = client.run(lambda bot: _download(bot, file_id, self.photo_max_bytes))
+        except FloodWait:
+            raise
+        except TelegramUnavailable as error:  # its text is redacted: no token from the file URL
+            outcome = Outcome(ok=False, description=str(error))
+        if not outcome:
+            report.photo_failures[chat_id] = outcome.description or "refused"
+            log.warning("chat photo not downloaded", extra={"chat_id": chat_id, **outcome.log_fields()})
+            return
+        path, content = outcome.result
+        if content is None or len(content) > self.photo_max_bytes:
+            report.photo_failures[chat_id] = "too big"
+            log.warning("chat photo refused: too big", extra={"chat_id": chat_id, "limit": self.photo_max_bytes})
+            return
+        row = {
+            "chat_id": chat_id,
+            "file_unique_id": unique_id,
+            "content_type": _content_type(content, path),
+            "content": bytes(content),
+            "size": len(content),
+            "fetched_at": now,
+        }
+        with session_scope(self.database_url) as session:
+            replaced = {name: value for name, value in row.items() if name != "chat_id"}
+            statement = insert_for(session, ChatPhoto.__table__).values(row)
+            session.execute(statement.on_conflict_do_update(index_elements=["chat_id"], set_=replaced))
+        report.photos.append(chat_id)
 
     def _refused(self, chat_id: int, bot_id: int, outcome: Outcome, report: SyncReport, now: datetime) -> None:
         if outcome.migrate_to_chat_id:
@@ -170,6 +221,22 @@ class GroupSync:
     def _publish(self, chat_id: int, facts: dict[str, Any], now: datetime) -> None:
         payload = {"chat_id": chat_id, **_published_fields_of(facts), "observed_at": now.isoformat()}
         self.redis.lpush(FACTS_QUEUE, celery_message(FACTS_TASK, FACTS_QUEUE, [payload], origin="stats"))
+
+
+async def _download(bot: AulaBot, file_id: str, max_bytes: int) -> tuple[str, bytearray | None]:
+    """(file path, bytes) of a file; no bytes if getFile says it is bigger than `max_bytes` (not downloaded)."""
+    file = await bot.get_file(file_id)
+    if file.file_size is not None and file.file_size > max_bytes:
+        return file.file_path or "", None
+    return file.file_path or "", await file.download_as_bytearray()
+
+
+def _content_type(content: bytes, path: str) -> str:
+    """By the image's own signature (what Telegram's file server says is not kept by PTB), else by its name."""
+    for signature, content_type in _IMAGE_SIGNATURES.items():
+        if content.startswith(signature):
+            return content_type
+    return mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
 def _facts(chat: dict, member_count: int | None) -> dict[str, Any]:

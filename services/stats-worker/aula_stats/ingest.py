@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy import case, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from aula_shared.db import insert_for, session_scope
+from aula_shared.db import insert_for, retrying_transaction
 from aula_shared.envelope import Envelope
 from aula_shared.updates import decode_update
 from aula_stats.facts import Facts, Profile, is_present
@@ -38,13 +38,18 @@ class StatsIngest:
 
     def __call__(self, batch: list[Envelope]) -> None:
         payloads = [(envelope.bot_id, orjson.loads(envelope.raw)) for envelope in batch]
-        with session_scope(self.database_url) as session:
+
+        def ingest(session: Session) -> None:
             fresh = _claim(session, [(bot_id, payload["update_id"]) for bot_id, payload in payloads])
             facts = Facts()
             for bot_id, payload in payloads:
                 if (bot_id, payload["update_id"]) in fresh:
                     _collect(facts, payload, bot_id)
             _write(session, facts)
+
+        # No pre-ping round trip per batch: a connection found dead is replaced and the batch tried again,
+        # which the claim makes harmless even if the lost transaction had committed.
+        retrying_transaction(self.database_url, ingest)
 
 
 def _claim(session: Session, keys: list[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -53,9 +58,12 @@ def _claim(session: Session, keys: list[tuple[int, int]]) -> set[tuple[int, int]
     rows = [
         {"bot_id": bot_id, "update_id": update_id, "processed_at": now} for bot_id, update_id in dict.fromkeys(keys)
     ]
+    return {tuple(row) for row in session.execute(_built(session, _claim_statement), rows)}
+
+
+def _claim_statement(session: Session):
     table = ProcessedUpdate.__table__
-    statement = insert_for(session, table).on_conflict_do_nothing().returning(table.c.bot_id, table.c.update_id)
-    return {tuple(row) for row in session.execute(statement, rows)}
+    return insert_for(session, table).on_conflict_do_nothing().returning(table.c.bot_id, table.c.update_id)
 
 
 def _collect(facts: Facts, payload: dict, bot_id: int) -> None:
@@ -70,6 +78,19 @@ def _collect(facts: Facts, payload: dict, bot_id: int) -> None:
 # Statements are built without values and executed with a list of rows: SQLAlchemy compiles each once per
 # process. RETURNING makes it send the rows as multi-row VALUES ("insertmanyvalues": one statement per table
 # per batch) rather than psycopg's executemany, which runs one statement per row.
+_statements: dict[tuple, object] = {}
+
+
+def _built(session: Session, build, *arguments):
+    """`build(session, *arguments)`, built once per process and dialect.
+
+    Building an upsert (its `excluded` columns) cost more than executing it on a batch of one update.
+    """
+    key = (session.get_bind().dialect.name, build, *arguments)
+    statement = _statements.get(key)
+    if statement is None:
+        statement = _statements[key] = build(session, *arguments)
+    return statement
 
 
 def _write(session: Session, facts: Facts) -> None:
@@ -93,13 +114,17 @@ def _write(session: Session, facts: Facts) -> None:
             {"day": day, "chat_id": chat, "user_id": user, "messages": n}
             for (day, chat, user), n in facts.messages.items()
         ]
-        table = MessageCount.__table__
-        statement = insert_for(session, table)
-        statement = statement.on_conflict_do_update(
-            index_elements=["day", "chat_id", "user_id"],
-            set_={"messages": table.c.messages + statement.excluded.messages},
-        )
-        session.execute(statement.returning(table.c.day), rows)
+        session.execute(_built(session, _count_messages_statement), rows)
+
+
+def _count_messages_statement(session: Session):
+    table = MessageCount.__table__
+    statement = insert_for(session, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["day", "chat_id", "user_id"],
+        set_={"messages": table.c.messages + statement.excluded.messages},
+    )
+    return statement.returning(table.c.day)
 
 
 def _upsert_latest(session: Session, table, rows: list[dict], keys: list[str]) -> None:
@@ -108,11 +133,15 @@ def _upsert_latest(session: Session, table, rows: list[dict], keys: list[str]) -
     Conversations are drained in parallel, so a user's older update from one chat may be written after a
     newer one from another chat; the time the update happened decides, not the time it was processed.
     """
+    session.execute(_built(session, _upsert_latest_statement, table, tuple(rows[0]), tuple(keys)), rows)
+
+
+def _upsert_latest_statement(session: Session, table, columns: tuple[str, ...], keys: tuple[str, ...]):
     statement = insert_for(session, table)
-    updated = {c: statement.excluded[c] for c in rows[0] if c not in (*keys, "first_seen")}
+    updated = {c: statement.excluded[c] for c in columns if c not in (*keys, "first_seen")}
     newer = table.c.last_seen <= statement.excluded.last_seen
-    upsert = statement.on_conflict_do_update(index_elements=keys, set_=updated, where=newer)
-    session.execute(upsert.returning(table.c[keys[0]]), rows)
+    upsert = statement.on_conflict_do_update(index_elements=list(keys), set_=updated, where=newer)
+    return upsert.returning(table.c[keys[0]])
 
 
 def _write_memberships(session: Session, facts: Facts) -> None:
@@ -131,13 +160,15 @@ def _write_memberships(session: Session, facts: Facts) -> None:
     if changed:
         _upsert_latest(session, table, changed, ["chat_id", "user_id"])
     if seen:
-        statement = insert_for(session, table)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["chat_id", "user_id"], set_={"last_seen": statement.excluded.last_seen}
-            ).returning(table.c.chat_id),
-            seen,
-        )
+        session.execute(_built(session, _membership_seen_statement), seen)
+
+
+def _membership_seen_statement(session: Session):
+    table = Membership.__table__
+    statement = insert_for(session, table)
+    return statement.on_conflict_do_update(
+        index_elements=["chat_id", "user_id"], set_={"last_seen": statement.excluded.last_seen}
+    ).returning(table.c.chat_id)
 
 
 def _write_profile_changes(session: Session, profiles: dict[int, list[Profile]]) -> None:
@@ -179,9 +210,13 @@ def _write_profile_changes(session: Session, profiles: dict[int, list[Profile]])
                     }
                 )
     if rows:
-        session.execute(insert_for(session, table).returning(table.c.id), rows)
+        session.execute(_built(session, _insert_returning_id, table), rows)
     if redundant:
         session.execute(table.delete().where(table.c.id.in_(redundant)))
+
+
+def _insert_returning_id(session: Session, table):
+    return insert_for(session, table).returning(table.c.id)
 
 
 def _count_joins_and_leaves(session: Session, changes: list[tuple[int, int, str, datetime]]) -> None:
@@ -209,16 +244,17 @@ def _count_joins_and_leaves(session: Session, changes: list[tuple[int, int, str,
     if not counts:
         return
     rows = [{"day": d, "chat_id": c, "joins": j, "leaves": lv} for (d, c), (j, lv) in counts.items()]
-    changes_table = MembershipChanges.__table__
-    statement = insert_for(session, changes_table)
+    session.execute(_built(session, _count_changes_statement), rows)
+
+
+def _count_changes_statement(session: Session):
+    table = MembershipChanges.__table__
+    statement = insert_for(session, table)
     statement = statement.on_conflict_do_update(
         index_elements=["day", "chat_id"],
-        set_={
-            "joins": changes_table.c.joins + statement.excluded.joins,
-            "leaves": changes_table.c.leaves + statement.excluded.leaves,
-        },
+        set_={"joins": table.c.joins + statement.excluded.joins, "leaves": table.c.leaves + statement.excluded.leaves},
     )
-    session.execute(statement.returning(changes_table.c.day), rows)
+    return statement.returning(table.c.day)
 
 
 def _write_chat_bots(session: Session, bots: dict[tuple[int, int], tuple[str | None, datetime]]) -> None:
@@ -232,17 +268,19 @@ def _write_chat_bots(session: Session, bots: dict[tuple[int, int], tuple[str | N
     if changed:
         _upsert_latest(session, table, changed, ["chat_id", "bot_id"])
     if seen:
-        # Receiving an update from a chat proves the bot is in it, whatever was stored.
-        statement = insert_for(session, table)
-        # (No IN here: an expanding parameter cannot go with a multi-row statement.)
-        gone = or_(table.c.status == "left", table.c.status == "kicked")
-        back = case((gone, "member"), else_=table.c.status)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["chat_id", "bot_id"], set_={"last_seen": statement.excluded.last_seen, "status": back}
-            ).returning(table.c.chat_id),
-            seen,
-        )
+        session.execute(_built(session, _chat_bot_seen_statement), seen)
+
+
+def _chat_bot_seen_statement(session: Session):
+    """Receiving an update from a chat proves the bot is in it, whatever was stored."""
+    table = ChatBot.__table__
+    statement = insert_for(session, table)
+    # (No IN here: an expanding parameter cannot go with a multi-row statement.)
+    gone = or_(table.c.status == "left", table.c.status == "kicked")
+    back = case((gone, "member"), else_=table.c.status)
+    return statement.on_conflict_do_update(
+        index_elements=["chat_id", "bot_id"], set_={"last_seen": statement.excluded.last_seen, "status": back}
+    ).returning(table.c.chat_id)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 metadata = MetaData()
@@ -16,6 +28,7 @@ class Base(DeclarativeBase):
 
 class TelegramUser(Base):
     __tablename__ = "stats_users"
+    __table_args__ = (Index("stats_users_username", "username"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -49,6 +62,20 @@ class Chat(Base):
     sync_error: Mapped[str | None] = mapped_column(String(256))
 
 
+class ChatPhoto(Base):
+    """The last photo of a chat the group sync downloaded (its big size). Current while its unique id equals
+    `stats_chats.photo_unique_id`; kept when the chat drops its photo or a download fails."""
+
+    __tablename__ = "stats_chat_photos"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    file_unique_id: Mapped[str] = mapped_column(String(128))  # Telegram's stable id of the picture
+    content_type: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ChatBot(Base):
     """Which of Aula's bots is in which chat (from the updates it received): the group sync calls through it."""
 
@@ -78,6 +105,7 @@ class Membership(Base):
     """A user in a chat, with the status Telegram last reported (creator … kicked)."""
 
     __tablename__ = "stats_memberships"
+    __table_args__ = (Index("stats_memberships_user", "user_id"),)
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -90,6 +118,7 @@ class MessageCount(Base):
     """Messages a user sent in a chat on a day (UTC)."""
 
     __tablename__ = "stats_message_counts"
+    __table_args__ = (Index("stats_message_counts_chat_day", "chat_id", "day"),)
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -124,6 +153,7 @@ class ProcessedUpdate(Base):
     """Updates already counted: written in the same transaction as their effects, so a redelivery counts once."""
 
     __tablename__ = "stats_processed_updates"
+    __table_args__ = (Index("stats_processed_updates_at", "processed_at"),)
 
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -200,3 +230,21 @@ class ProfileObservation(Base):
     observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     name: Mapped[str] = mapped_column(String(256))
     bio: Mapped[str] = mapped_column(String(512))
+
+
+# -- moderation actions, received as events from moderation (aula.stats.moderation_case) ----------------------
+
+
+class ModerationAction(Base):
+    """One moderation case, without its text: when, where (None: network-wide), what, to whom."""
+
+    __tablename__ = "stats_moderation_actions"
+    __table_args__ = (Index("stats_moderation_actions_day", "day", "action"),)
+
+    # Moderation's case id: a redelivered event finds its row and counts once.
+    case_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    day: Mapped[date] = mapped_column(Date)  # occurred_at's UTC day, for the daily view
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(32))
+    target_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)

@@ -2,20 +2,22 @@
 
 Erasure removes the person's profile, profile history, memberships and tracked-profile history under any of
 their usernames; their message counts are folded into the anonymous per-chat totals, so that the chats'
-activity stays right while nothing says who wrote.
+activity stays right while nothing says who wrote; moderation actions against them lose their target (the
+daily counts stay).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from aula_shared.users import DatabaseUserData
 from aula_stats.models import (
     Membership,
     MessageCount,
+    ModerationAction,
     ProfileChange,
     ProfileObservation,
     TelegramUser,
@@ -38,8 +40,11 @@ def export_user(session: Session, user_id: int) -> dict[str, Any]:
     counts = session.scalars(
         select(MessageCount).where(MessageCount.user_id == user_id).order_by(MessageCount.day, MessageCount.chat_id)
     ).all()
+    actions = session.scalars(
+        select(ModerationAction).where(ModerationAction.target_user_id == user_id).order_by(ModerationAction.case_id)
+    ).all()
     tracked = _tracked_profiles(session, user, history)
-    if user is None and not (history or memberships or counts or tracked):
+    if user is None and not (history or memberships or counts or actions or tracked):
         return {}
     return {
         "user": None
@@ -74,6 +79,10 @@ def export_user(session: Session, user_id: int) -> dict[str, Any]:
             for m in memberships
         ],
         "message_counts": [{"day": c.day.isoformat(), "chat_id": c.chat_id, "messages": c.messages} for c in counts],
+        "moderation_actions_received": [
+            {"case_id": a.case_id, "at": a.occurred_at.isoformat(), "chat_id": a.chat_id, "action": a.action}
+            for a in actions
+        ],
         "tracked_public_profile": [
             {
                 "username": profile.username,
@@ -105,6 +114,9 @@ def erase_user(session: Session, user_id: int) -> int:
     removed += fold_into_chat_days(session, MessageCount.user_id == user_id)
     removed += session.execute(delete(ProfileChange).where(ProfileChange.user_id == user_id)).rowcount
     removed += session.execute(delete(Membership).where(Membership.user_id == user_id)).rowcount
+    removed += session.execute(
+        update(ModerationAction).where(ModerationAction.target_user_id == user_id).values(target_user_id=None)
+    ).rowcount
     if user is not None:
         session.delete(user)
         removed += 1

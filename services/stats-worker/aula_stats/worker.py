@@ -17,6 +17,8 @@ from aula_stats.catalog_structure import InvalidStructure, Structure, apply_stru
 from aula_stats.config import StatsConfig
 from aula_stats.group_sync import GroupSync
 from aula_stats.ingest import StatsIngest
+from aula_stats.moderation_actions import TASK_NAME as MODERATION_CASE_TASK
+from aula_stats.moderation_actions import CaseEvent, InvalidAction, record_action
 from aula_stats.profiles import ProfileTracker
 from aula_stats.retention import apply_retention
 
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 
 SERVICE = "stats"
 BATCH_SIZE = 500  # one transaction per batch of a conversation's updates
+# Quiet chats waiting in the queue that one drain may take into its batch (and transaction): under a backlog of
+# chats with an update or two each, one task and one transaction serve many (see ARCHITECTURE.md, "Ordering").
+GATHER = 100
 SYNC_TASK = "aula.stats.sync_groups"
 PROFILES_TASK = "aula.stats.poll_profiles"
 RETENTION_TASK = "aula.stats.retention"
@@ -47,7 +52,7 @@ def create_app(settings: Settings | None = None, config: StatsConfig | None = No
     config = config or StatsConfig.from_env()
     database_url = settings.database_url_for(SERVICE)
     app = make_celery(SERVICE, settings)
-    register_drain(app, SERVICE, lambda: StatsIngest(database_url), batch_size=BATCH_SIZE)
+    register_drain(app, SERVICE, lambda: StatsIngest(database_url), batch_size=BATCH_SIZE, gather=GATHER)
     clients = BotClients(settings)
 
     @app.task(name=CATALOG_STRUCTURE_TASK)
@@ -60,6 +65,17 @@ def create_app(settings: Settings | None = None, config: StatsConfig | None = No
         with session_scope(database_url) as session:
             applied = apply_structure(session, structure)
         return "applied" if applied else "stale"
+
+    @app.task(name=MODERATION_CASE_TASK)
+    def moderation_case(payload: dict) -> str:
+        try:
+            event = CaseEvent.parse(payload)
+        except InvalidAction as error:
+            log.warning("dropped an invalid moderation case event", extra={"error": str(error)})
+            return "invalid"
+        with session_scope(database_url) as session:
+            recorded = record_action(session, event)
+        return "recorded" if recorded else "duplicate"
 
     @app.task(name=SYNC_TASK)
     def sync_groups() -> dict:

@@ -92,15 +92,29 @@ def add_chat(sim: Simulator, spec: dict[str, Any]) -> Chat:
         last_name=spec.get("last_name"),
         description=spec.get("description"),
         invite_link=spec.get("invite_link"),
-        photo=spec.get("photo"),
         permissions=permissions,
         is_forum=bool(spec.get("is_forum", False)),
         slow_mode_delay=int(spec.get("slow_mode_delay", 0)),
     )
     sim.world.add_chat(chat)
+    if spec.get("photo"):
+        set_chat_photo(sim, chat, spec["photo"])
     for member in spec.get("members") or []:
         set_member(sim, chat, int(_need(member, "user_id")), member)
     return chat
+
+
+def set_chat_photo(sim: Simulator, chat: Chat, spec: Any) -> dict[str, str]:
+    """`true` or `{}` for a new photo with made-up ids; or `{small_file_id?, big_file_unique_id?, …, size?}`."""
+    if spec is True:
+        spec = {}
+    if not isinstance(spec, dict):
+        raise ControlError(400, "photo must be true or an object")
+    if chat.type == "private":
+        raise ControlError(400, "only group, supergroup and channel photos are simulated")
+    if not 0 <= int(spec.get("size", 0)) <= 20 * 1024 * 1024:
+        raise ControlError(400, "size must be between 0 and 20 MB (Telegram's download limit)")
+    return sim.world.set_chat_photo(chat, spec)
 
 
 def set_member(sim: Simulator, chat: Chat, user_id: int, spec: dict[str, Any]) -> Member:
@@ -235,6 +249,17 @@ def blueprint(sim: Simulator) -> Blueprint:
             chat = _chat(sim, chat_id)
             members = [m.to_json() for uid in list(chat.members) if (m := sim.world.member(chat, uid))]
             return _json({**chat.full_json(), "migrated_to": chat.migrated_to, "members": members})
+
+    @bp.put("/chats/<int(signed=True):chat_id>/photo")
+    def put_photo(chat_id: int) -> Response:
+        with sim.lock:
+            return _json(set_chat_photo(sim, _chat(sim, chat_id), _body()))
+
+    @bp.delete("/chats/<int(signed=True):chat_id>/photo")
+    def delete_photo(chat_id: int) -> Response:
+        with sim.lock:
+            sim.world.set_chat_photo(_chat(sim, chat_id), None)
+            return _json({"ok": True})
 
     @bp.put("/chats/<int(signed=True):chat_id>/members/<int:user_id>")
     def put_member(chat_id: int, user_id: int) -> Response:

@@ -55,6 +55,11 @@ def create_app(simulator: Simulator) -> Flask:
         status, body = simulator.call(token, method, bot_api_params(request))
         return _json(body, status)
 
+    @app.get("/file/bot<token>/<path:file_path>")
+    def file_download(token: str, file_path: str) -> Response:
+        status, body, content_type = simulator.download(token, file_path)
+        return Response(body, status=status, mimetype=content_type)
+
     @app.get("/healthz")
     def healthz() -> Response:
         return _json({"ok": True})

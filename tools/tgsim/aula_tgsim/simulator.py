@@ -12,6 +12,7 @@ import threading
 import time
 from typing import Any
 
+import orjson
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from aula_tgsim import methods
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 
 # Telegram answers 404 (not 401) when the token is not even shaped like one.
 TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
+DOWNLOAD = "download"  # a file download's name in the call log and for faults
 
 
 class Metrics:
@@ -140,6 +142,47 @@ class Simulator:
         )
         self.metrics.calls.labels(method=name, status=str(status)).inc()
         return status, body
+
+    def download(self, token: str, file_path: str) -> tuple[int, bytes, str]:
+        """`GET /file/bot<token>/<file_path>`: (HTTP status, body, content type) — the bytes, or Telegram's JSON.
+
+        Logged and open to faults as the method `download` (params: `file_path`).
+        """
+        arrived = time.time()
+        bot_id = None
+        try:
+            with self.lock:
+                bot = self.world.bots_by_token.get(token) if TOKEN_SHAPE.fullmatch(token) else None
+                if bot is None:
+                    raise unauthorized() if TOKEN_SHAPE.fullmatch(token) else not_found()
+                bot_id = bot.id
+                fault = self.faults.take(DOWNLOAD, bot.id, None)
+            if fault is not None:
+                if fault.delay:
+                    time.sleep(fault.delay)
+                error = fault.error()
+                if error is not None:
+                    raise error
+            with self.lock:
+                stored = self.world.files_by_path.get(file_path)
+            if stored is None:
+                raise not_found()
+            status, body, content_type = 200, stored.content, stored.content_type
+            logged: dict[str, Any] = {"ok": True, "content_type": content_type, "size": len(body)}
+        except ApiError as error:
+            status, logged = error.error_code, error.to_json()
+            body, content_type = orjson.dumps(logged), "application/json"
+        self.calls.record(
+            time=arrived,
+            bot_id=bot_id,
+            method=DOWNLOAD,
+            params={"file_path": file_path},
+            status=status,
+            response=logged,
+            chat_id=None,
+        )
+        self.metrics.calls.labels(method=DOWNLOAD, status=str(status)).inc()
+        return status, body, content_type
 
     def _execute(self, bot, method: methods.Method, values: dict[str, Any]) -> dict[str, Any]:
         params = Params(values)

@@ -79,6 +79,13 @@ class SimClient:
     def add_chat(self, chat_id: int, type: str = "supergroup", **fields: Any) -> dict[str, Any]:
         return self._request("POST", "/chats", {"id": chat_id, "type": type, **fields})
 
+    def set_chat_photo(self, chat_id: int, **photo: Any) -> dict[str, Any]:
+        """A new photo (made-up ids unless given; `size=` pads the big image); returns the ChatPhoto."""
+        return self._request("PUT", f"/chats/{chat_id}/photo", photo)
+
+    def delete_chat_photo(self, chat_id: int) -> dict[str, Any]:
+        return self._request("DELETE", f"/chats/{chat_id}/photo")
+
     def chat(self, chat_id: int) -> dict[str, Any]:
         return self._request("GET", f"/chats/{chat_id}")
 
@@ -203,6 +210,9 @@ class SimClient:
     def bot_api(self, token: str, method: str, **params: Any) -> tuple[int, dict[str, Any]]:
         response = self._http.post(f"/bot{token}/{method}", json=params)
         return response.status_code, response.json()
+
+    def download(self, token: str, file_path: str) -> httpx.Response:
+        return self._http.get(f"/file/bot{token}/{file_path}")
 
 
 @dataclass

@@ -12,12 +12,14 @@ from typing import Any
 
 from aula_tgsim import errors
 from aula_tgsim.errors import ApiError, bad_request, forbidden
+from aula_tgsim.files import StoredFile, chat_photo
 from aula_tgsim.model import Bot, Chat, Member, Message, User
 
 FOREVER_BELOW_SECONDS = 30  # until_date closer than this, or farther than 366 days, means "forever"
 FOREVER_ABOVE_SECONDS = 366 * 24 * 3600
 DELETE_WINDOW_SECONDS = 48 * 3600
 CALLBACK_QUERY_LIFETIME_SECONDS = 15 * 60
+APPLICANT_WINDOW_SECONDS = 5 * 60  # a bot may write first to a join-request applicant this long
 
 
 class Clock:
@@ -68,6 +70,8 @@ class World:
     blocked: set[tuple[int, int]] = field(default_factory=set)
     callback_queries: dict[str, CallbackQuery] = field(default_factory=dict)
     next_callback_query: int = 4_000_000_000_000_000
+    files: dict[str, StoredFile] = field(default_factory=dict)  # by file_id
+    files_by_path: dict[str, StoredFile] = field(default_factory=dict)
 
     def now(self) -> int:
         return self.clock.now()
@@ -98,6 +102,16 @@ class World:
     def add_chat(self, chat: Chat) -> Chat:
         self.chats[chat.id] = chat
         return chat
+
+    def set_chat_photo(self, chat: Chat, spec: dict[str, Any] | None) -> dict[str, str] | None:
+        """A new photo for the chat (None: no photo); its images stay downloadable, as Telegram's do."""
+        if spec is None:
+            chat.photo = None
+            return None
+        chat.photo, files = chat_photo(chat.id, spec)
+        for stored in files:
+            self.files[stored.file_id] = self.files_by_path[stored.file_path] = stored
+        return chat.photo
 
     def find_chat(self, ref: int | str) -> Chat | None:
         if isinstance(ref, int):
@@ -173,7 +187,7 @@ class World:
                 raise forbidden(errors.CANT_SEND_TO_BOTS)
             if sending and (chat.id, bot.id) in self.blocked:
                 raise forbidden(errors.BOT_BLOCKED)
-            if sending and (chat.id, bot.id) not in self.started:
+            if sending and (chat.id, bot.id) not in self.started and not self.may_contact_applicant(chat.id, bot):
                 raise forbidden(errors.CANT_INITIATE)
             return None
         member = self.member(chat, bot.id)
@@ -182,6 +196,20 @@ class World:
         if member is None or not member.is_present:
             raise errors.not_a_member_of(chat.kind)
         return member
+
+    def may_contact_applicant(self, user_id: int, bot: Bot) -> bool:
+        """A bot may write first to someone who asked to join a chat it administers (with the right to approve):
+        for APPLICANT_WINDOW_SECONDS and until the request is approved or declined (Bot API, ChatJoinRequest
+        `user_chat_id`)."""
+        now = self.now()
+        for chat in self.chats.values():
+            request = chat.join_requests.get(user_id)
+            if request is None or now - request.date > APPLICANT_WINDOW_SECONDS:
+                continue
+            member = self.member(chat, bot.id)
+            if member is not None and member.is_present and member.has_right("can_invite_users"):
+                return True
+        return False
 
     def require_right(self, chat: Chat, bot: Bot, right: str, error: ApiError) -> Member | None:
         member = self.require_access(chat, bot)

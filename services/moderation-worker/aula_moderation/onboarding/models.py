@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aula_moderation.models import Base, BigId, utcnow
@@ -50,6 +50,10 @@ class Captcha(Base):
     """
 
     __tablename__ = "moderation_captchas"
+    __table_args__ = (
+        Index("ix_moderation_captchas_pending", "status", "due_at"),  # the due task's scan
+        Index("ix_moderation_captchas_chat_user", "chat_id", "user_id"),  # a newcomer's pending challenge
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), default="group")  # group | request
