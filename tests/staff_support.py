@@ -6,9 +6,13 @@ onboarding's or statistics' pages log in there exactly as staff would.
 
 from __future__ import annotations
 
+import base64
+import json
 from html.parser import HTMLParser
 
 from sqlalchemy import delete
+
+from aula_shared.mailbox import queue_name
 
 PASSWORD = "correct horse battery staple"
 
@@ -64,6 +68,16 @@ def form_fields(html: str, form_class: str | None = None) -> dict[str, str]:
     parser = FormFields(form_class)
     parser.feed(html)
     return parser.fields
+
+
+def queued_tasks(redis_client, service: str = "moderation") -> list[tuple[str, list]]:
+    """(task name, args) of every Celery message waiting on the service's queue."""
+    found = []
+    for raw in redis_client.lrange(queue_name(service), 0, -1):
+        message = json.loads(raw)
+        args = json.loads(base64.b64decode(message["body"]))[0]
+        found.append((message["headers"]["task"], args))
+    return found
 
 
 def log_in(client, username: str = "alice", password: str = PASSWORD):

@@ -64,14 +64,17 @@ class Process:
             os.killpg(self.popen.pid, signum)
 
     def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM to the main process only, as an orchestrator stops a container: a Celery worker then lets its
+        running task finish (signalling the whole group would kill the pool's children mid-task), a server
+        stops its workers. Whatever of the group is left after `timeout` is killed."""
         if not self.popen or self.popen.poll() is not None:
             return
-        self.signal(signal.SIGTERM)
-        try:
+        self.popen.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.signal(signal.SIGKILL)
-            self.popen.wait(5)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, signal.SIGKILL)  # stragglers of the group, if any
+        self.popen.wait(5)
 
     def kill(self) -> None:
         """SIGKILL the whole process group at once: no clean-up, no acknowledgements."""

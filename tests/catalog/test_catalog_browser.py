@@ -4,45 +4,25 @@ served by granian on PostgreSQL. Log in, edit a course and its links, see the ch
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 
 import httpx
 import pytest
+from browser_support import catalog_server as serve_catalog
+from browser_support import chromium
 from catalog.catalog_data import load_standard_catalog
-from support import ROOT, Process, free_port, running, wait_http, wait_until
+from support import wait_until
 
 from aula_catalog.admin.auth import create_staff_user
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "a long staff password"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    """Headless Chromium; installed on the spot (scripts/ensure-browser.sh) on a machine that lacks it."""
-    try:
-        import playwright
-    except ImportError:
-        playwright = None
-    if playwright is None or not shutil.which("chromium"):
-        subprocess.run(["bash", str(ROOT / "scripts/ensure-browser.sh")], check=True, cwd=ROOT, timeout=900)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as browser:
+        yield browser
 
 
 @pytest.fixture
@@ -50,20 +30,14 @@ def catalog_server(new_database, tmp_path):
     url = new_database()
     load_standard_catalog(url)
     create_staff_user(url, "staff", PASSWORD)
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL") and k != "REDIS_URL"}
     env.update(
         CATALOG_DATABASE_URL=url,
-        CATALOG_PORT=str(port),
-        AULA_HTTP_WORKERS="1",
         CATALOG_SECURE_COOKIES="1",  # Chromium accepts Secure cookies from 127.0.0.1, as from HTTPS
         CATALOG_SECRET_KEY_FILE=str(tmp_path / "secret"),
     )
-    with running(Process(["serve", "catalog"], env, tmp_path / "catalog.log")) as server:
-        base = f"http://127.0.0.1:{port}"
-        wait_http(f"{base}/healthz")
+    with serve_catalog(env, tmp_path / "catalog.log") as base:
         yield base
-    assert "Traceback" not in server.output()
 
 
 def test_staff_log_in_edit_a_course_and_the_api_shows_it(browser, catalog_server):

@@ -476,9 +476,13 @@ def test_a_temporary_mute_is_lifted_by_its_timer_even_across_a_worker_restart(wo
     lift = world.calls("restrictChatMember", chat)[1]
     assert lift["params"]["permissions"]["can_send_messages"] is True
     assert world.tg.member(chat, ADA)["status"] == "member"
-    with session_scope(world.db) as session:
-        timer = session.scalars(select(Timer).where(Timer.key == f"unmute:{chat}:{ADA}")).one()
-        assert timer.done_at is not None
+
+    def timer_done() -> bool:  # committed just after the call reached Telegram
+        with session_scope(world.db) as session:
+            timer = session.scalars(select(Timer).where(Timer.key == f"unmute:{chat}:{ADA}")).one()
+            return timer.done_at is not None
+
+    wait_until(timer_done, what="the timer marked done")
 
 
 # -- roles, special users, migration, @admin --------------------------------------------------------------------

@@ -5,9 +5,7 @@ managed chats' settings. Real PostgreSQL and Redis; the cases and jobs are writt
 
 from __future__ import annotations
 
-import base64
 import html
-import json
 import re
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -17,7 +15,7 @@ import pytest
 import telegram
 from conftest import free_port_url
 from sqlalchemy import select
-from staff_support import form_fields, staff_app, staff_client
+from staff_support import form_fields, queued_tasks, staff_app, staff_client
 from support import AULA
 
 from aula_moderation import moderation, network, people
@@ -25,7 +23,6 @@ from aula_moderation.models import BlockedUser, Case, JobResult, ManagedChat, Ro
 from aula_moderation.parser import Command
 from aula_moderation.roles import Powers
 from aula_shared.db import session_scope
-from aula_shared.mailbox import queue_name
 from aula_shared.settings import Settings
 
 pytestmark = [
@@ -63,16 +60,6 @@ def db(migrated_pg, clean_tables) -> str:
 
 def roles_client(db: str, redis_url: str):
     return staff_client(db, redis_url=redis_url)
-
-
-def queued_tasks(redis_client) -> list[tuple[str, list]]:
-    """(task name, args) of every Celery message waiting on moderation's queue."""
-    found = []
-    for raw in redis_client.lrange(queue_name("moderation"), 0, -1):
-        message = json.loads(raw)
-        args = json.loads(base64.b64decode(message["body"]))[0]
-        found.append((message["headers"]["task"], args))
-    return found
 
 
 def submit(client, path: str, values: dict, form_class: str = "admin-form"):

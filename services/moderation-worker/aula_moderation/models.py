@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -149,6 +150,18 @@ class Case(Base):
     # bot:update:event:target — a redelivered update finds its case and does not act twice.
     dedupe_key: Mapped[str | None] = mapped_column(String(96), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    # When stats was sent the case's event (or found to need none); null = still to send (stats_events.sweep).
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        # Only the few cases still to send: the sweep finds them without reading the whole history.
+        Index(
+            "ix_moderation_cases_unpublished",
+            "id",
+            postgresql_where=text("published_at IS NULL"),
+            sqlite_where=text("published_at IS NULL"),
+        ),
+    )
 
 
 class Warning(Base):

@@ -8,9 +8,10 @@ import logging
 from datetime import UTC, datetime
 
 import httpx
+import redis
 from celery import Celery
 
-from aula_moderation import blocklist, chats, modlog, network, reconcile, special, timers
+from aula_moderation import blocklist, chats, modlog, network, reconcile, special, stats_events, timers
 from aula_moderation.batch import BatchDispatcher
 from aula_moderation.handlers import Context, Services, build_router
 from aula_moderation.models import ManagedChat
@@ -37,6 +38,12 @@ BEAT_SCHEDULE = {
         "options": {"queue": QUEUE},
     },
     "moderation-log": {"task": "aula.moderation.flush_log", "schedule": 30.0, "options": {"queue": QUEUE}},
+    # The net under stats events the after-commit push missed (see stats_events.py).
+    "moderation-stats-cases": {
+        "task": "aula.moderation.publish_cases",
+        "schedule": 30.0,
+        "options": {"queue": QUEUE},
+    },
     "moderation-reconcile": {"task": "aula.moderation.reconcile", "schedule": 600.0, "options": {"queue": QUEUE}},
     "moderation-blocklist": {
         "task": "aula.moderation.fetch_blocklist",
@@ -117,6 +124,15 @@ def create_app(settings: Settings | None = None) -> Celery:
         if left:
             send_task("aula.moderation.flush_log", (), 10.0)
         return left
+
+    @app.task(name="aula.moderation.publish_cases")
+    def publish_cases() -> int:
+        """Cases whose stats event is still to send; -1 while Redis is down (the next beat tries again)."""
+        try:
+            return stats_events.sweep(database_url, services().redis)
+        except redis.RedisError as error:
+            log.warning("cases not sent to stats: Redis unavailable", extra={"error": str(error)[:200]})
+            return -1
 
     @app.task(name="aula.moderation.network_job", bind=True, max_retries=None)
     def network_job(task, job_id: int) -> dict:
