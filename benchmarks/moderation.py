@@ -4,8 +4,9 @@
   gateway queues them (same Lua script), drained by one moderation worker process (one slot) on PostgreSQL,
   with a blocklist of 5,000 external entries in place; timed from the first update handled to the last
   (start-up not counted). Target ≥ 1,000 messages/s. Handled = marked in moderation's done bitmap.
-- quiet case: 2,000 updates in 2,000 chats, one each — hundreds of sparse course groups, where a drain
-  carries a single update and the per-batch savings cannot help; printed as messages/s and CPU per message.
+- quiet case: 2,000 updates in 2,000 chats, one each — hundreds of sparse course groups, whose drains gather
+  each other's waiting chats into shared batches (see ARCHITECTURE.md, "Ordering"); printed as messages/s and
+  CPU per message.
 - superban: a user known in 500 managed chats is /superban'ed through the whole path (simulator → gateway →
   worker); timed from the command to the job's last per-chat result. The limit-bound minimum is 500 ban
   calls at Telegram's ~30 requests/s per bot, the pace network jobs keep (see aula_moderation.network).

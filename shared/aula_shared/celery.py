@@ -18,7 +18,7 @@ from aula_shared import logging as aula_logging
 from aula_shared import redis as aula_redis
 from aula_shared.dispatch import INFRASTRUCTURE_ERRORS
 from aula_shared.envelope import Envelope
-from aula_shared.mailbox import Drainer, LockBusy, drain_task_name, queue_name, sweep
+from aula_shared.mailbox import ConversationsFailed, Drainer, LockBusy, drain_task_name, queue_name, sweep
 from aula_shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,10 +68,13 @@ def register_drain(
     batch_handler: Callable[[], Callable[[list[Envelope]], None]],
     batch_size: int = 200,
     gather: int = 1,
+    by_conversation: bool = False,
 ) -> None:
     """Add the service's `drain` and `sweep` tasks. `batch_handler()` is called once per process.
 
-    `gather` > 1 lets one drain take up to that many waiting conversations into one batch (see Drainer).
+    `gather` > 1 lets one drain take up to that many waiting conversations into one batch (see Drainer). With
+    `by_conversation`, the handler handles them apart (a ConversationsHandler): a conversation it could not
+    handle is retried on its own, later, while the others complete.
     """
     drainers: dict[str, Drainer] = {}
 
@@ -79,9 +82,18 @@ def register_drain(
         url = app.aula_settings.require_redis()
         if url not in drainers:
             drainers[url] = Drainer(
-                aula_redis.client(url), service, batch_handler(), batch_size=batch_size, gather=gather
+                aula_redis.client(url),
+                service,
+                batch_handler(),
+                batch_size=batch_size,
+                gather=gather,
+                by_conversation=by_conversation,
             )
         return drainers[url]
+
+    def countdown(error: Exception, retries: int) -> float:
+        backoff = min(60, 2**retries)
+        return max(backoff, getattr(error, "retry_after", None) or 0)
 
     @app.task(name=drain_task_name(service), bind=True, max_retries=None)
     def drain(task, conversation: str) -> int:
@@ -94,9 +106,18 @@ def register_drain(
             raise task.retry(countdown=busy.retry_in + 0.5) from None
         except INFRASTRUCTURE_ERRORS as error:
             # Redis, the database or Telegram unreachable, or a flood wait: the batch is still in the mailbox.
-            backoff = min(60, 2**task.request.retries)
-            countdown = max(backoff, getattr(error, "retry_after", None) or 0)
-            raise task.retry(countdown=countdown, exc=error) from None
+            raise task.retry(countdown=countdown(error, task.request.retries), exc=error) from None
+        except ConversationsFailed as failed:
+            # Each failed conversation is still in its mailbox, released: wake it again once its error may be
+            # over (a gathered one's wake-up left the queue when it was taken, so nothing else would, but the
+            # sweeper). The others were handled.
+            for other, error in failed.errors.items():
+                if other != conversation:
+                    drain.apply_async((other,), countdown=countdown(error, 0))
+            if conversation in failed.errors:
+                error = failed.errors[conversation]
+                raise task.retry(countdown=countdown(error, task.request.retries), exc=error) from None
+            return failed.handled
 
     @app.task(name=f"aula.{service}.sweep")
     def sweep_mailboxes() -> int:

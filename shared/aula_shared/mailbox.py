@@ -262,6 +262,24 @@ def renew_lease() -> None:
         _lease.renew()
 
 
+class ConversationsFailed(Exception):
+    """Some conversations of a drain could not be handled; the others were. `errors`: conversation → error.
+
+    The failed ones are left as they were — mailbox untouched, lease released — for a retry; `handled` counts
+    the updates of the others.
+    """
+
+    def __init__(self, errors: dict[str, Exception], handled: int) -> None:
+        super().__init__(f"{len(errors)} conversation(s) not handled: {next(iter(errors.values()))!r}")
+        self.errors = errors
+        self.handled = handled
+
+
+# A handler of conversations apart: takes {conversation: its updates in order} and returns the conversations it
+# could not handle, each with its error, having handled all the others.
+ConversationsHandler = Callable[[dict[str, list[Envelope]]], dict[str, Exception]]
+
+
 class Drainer:
     """A worker's side: handle one conversation's mailbox in order, in batches, under a lease.
 
@@ -270,20 +288,26 @@ class Drainer:
     conversation's updates in order, conversations one after another): under a backlog of quiet chats, one
     task and one handler call serve many of them. Their messages leave the queue as they are taken, so a
     worker lost mid-batch leaves them to the sweeper once their leases end, not to Celery's redelivery.
+
+    The handler takes the batch as one list, and an error fails every conversation in it; or, with
+    `by_conversation`, it is a ConversationsHandler: a conversation it reports failed is released untouched
+    while the others are trimmed and drained on, and the drain ends with ConversationsFailed.
     """
 
     def __init__(
         self,
         connection: redis.Redis,
         service: str,
-        handle_batch: Callable[[list[Envelope]], None],
+        handle_batch: Callable[[list[Envelope]], None] | ConversationsHandler,
         batch_size: int = 200,
         lease_ms: int = 30_000,
         gather: int = 1,
+        by_conversation: bool = False,
     ) -> None:
         self._redis = connection
         self._service = service
         self._handle_batch = handle_batch
+        self._by_conversation = by_conversation
         self._batch_size = batch_size
         self._lease_ms = lease_ms
         self._gather = gather
@@ -324,20 +348,34 @@ class Drainer:
                 return self.drain(conversation)
             raise LockBusy(max(items, 0) / 1000)
         batches = {conversation: items} if items else {}
-        handled = 0
+        handled, failures = 0, {}
         try:
             if batches and self._gather > 1 and len(items) < self._batch_size:
                 batches.update(self._gather_waiting(token, self._batch_size - len(items)))
             while batches:
                 with self._leased(batches, token):
-                    self._handle_batch([unpack(item) for batch in batches.values() for item in batch])
+                    failed = self._handle(batches)
+                for held in failed:  # left as they are for a retry; the others go on
+                    self._release(keys=[lock_key(self._service, held)], args=[token])
+                    del batches[held]
+                failures.update(failed)
                 handled += sum(len(batch) for batch in batches.values())
                 batches = self._next_batches(token, batches)
-            return handled
         except BaseException:
             for held in batches:
                 self._release(keys=[lock_key(self._service, held)], args=[token])
             raise
+        if failures:
+            raise ConversationsFailed(failures, handled)
+        return handled
+
+    def _handle(self, batches: dict[str, list[bytes]]) -> dict[str, Exception]:
+        """Hand the batches to the handler; the conversations it could not handle, with their errors."""
+        if not self._by_conversation:
+            self._handle_batch([unpack(item) for batch in batches.values() for item in batch])
+            return {}
+        failed = self._handle_batch({held: [unpack(item) for item in batch] for held, batch in batches.items()})
+        return {held: error for held, error in failed.items() if held in batches}
 
     def _next_batches(self, token: str, handled: dict[str, list[bytes]]) -> dict[str, list[bytes]]:
         """Trim what was handled from each mailbox, in one round trip; the next batch of those not empty yet."""

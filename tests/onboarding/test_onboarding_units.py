@@ -10,7 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 
 from aula_moderation import grants
 from aula_moderation.onboarding import captcha, filters, settings, trust, welcome
@@ -105,6 +105,27 @@ def test_the_migration_creates_onboarding_tables(db):
         "moderation_onboarding_settings", "moderation_welcome_templates", "moderation_welcomes_sent",
         "moderation_captchas", "moderation_trust", "moderation_filter_rules", "moderation_appeals",
     } <= tables  # fmt: skip
+
+
+def test_a_batch_primes_the_settings_of_its_chats_in_one_query(db, monkeypatch):
+    monkeypatch.setattr(settings, "_cache", {})
+    with session_scope(db) as session:
+        settings.save(session, -101, captcha="math")
+    queries = []
+
+    def count(_connection, _cursor, statement, *_rest) -> None:
+        queries.append(statement)
+
+    with session_scope(db) as session:
+        event.listen(session.connection(), "before_cursor_execute", count)
+        settings.prime(session, db, [-101, -102])
+        settings.prime(session, db, [-101, -102])  # both fresh now: no query
+    assert len(queries) == 1
+    with session_scope(db) as session:
+        settings.save(session, -102, welcome=True)  # within CACHE_SECONDS, the primed values are served
+    assert settings.cached(db, -101)["captcha"] == "math" and settings.cached(db, -102)["welcome"] is False
+    monkeypatch.setattr(settings, "CACHE_SECONDS", 0.0)
+    assert settings.cached(db, -102)["welcome"] is True
 
 
 def test_trust_ladder_staff_trusted_and_auto_verification(db):

@@ -7,20 +7,24 @@ interleaving of conversations and drainers.
 
 from __future__ import annotations
 
+import base64
 import random
 import threading
 import time
 from collections import defaultdict
+from datetime import datetime
 
 import orjson
 import pytest
 
 from aula_shared.envelope import pack
 from aula_shared.mailbox import (
+    ConversationsFailed,
     Drainer,
     Enqueuer,
     LockBusy,
     celery_message,
+    drain_task_name,
     lock_key,
     mailbox_key,
     queue_name,
@@ -147,6 +151,89 @@ def test_a_gathered_batch_that_fails_stays_in_every_mailbox_for_the_sweeper(redi
     assert [redis_client.llen(mailbox_key(SERVICE, chat)) for chat in ("-1", "-2")] == [1, 1]
     assert not list(redis_client.scan_iter(match="aula:lock:*"))  # both free again
     assert sorted(sweep(redis_client, SERVICE)) == ["-1", "-2"]  # the taken wake-up is gone: the sweeper's net
+
+
+def gathered_backlog(redis_client, chats: list[int], first_id: int = 1) -> str:
+    """One update for each of `chats`, enqueued as the gateway does; the conversation Celery hands the first drain."""
+    enqueuer = Enqueuer(redis_client, consumers=[SERVICE])
+    for update_id, chat in enumerate(chats, start=first_id):
+        enqueuer.enqueue(1, update_id, str(chat), pack(1, update(update_id, chat)))
+    return conversation_of(redis_client.rpop(queue_name(SERVICE)))
+
+
+def test_a_conversation_handler_fails_one_gathered_conversation_and_completes_the_others(redis_client):
+    first = gathered_backlog(redis_client, [-1, -2, -1, -3, -2])
+    seen: dict[str, list[int]] = defaultdict(list)
+
+    def handle(batches):
+        for conversation, batch in batches.items():
+            seen[conversation] += [orjson.loads(e.raw)["update_id"] for e in batch]
+        return {"-2": ConnectionError("flood wait in -2")}
+
+    drainer = Drainer(redis_client, SERVICE, handle, gather=10, by_conversation=True)
+    with pytest.raises(ConversationsFailed) as failed:
+        drainer.drain(first)
+    assert list(failed.value.errors) == ["-2"] and failed.value.handled == 3
+    assert dict(seen) == {"-1": [1, 3], "-2": [2, 5], "-3": [4]}  # one call, each conversation in order
+    # The failed one is untouched and free, for its retry; the others are trimmed, their leases released.
+    assert redis_client.lrange(mailbox_key(SERVICE, "-2"), 0, -1) == [pack(1, update(2, -2)), pack(1, update(5, -2))]
+    assert not list(redis_client.scan_iter(match="aula:lock:*"))
+    assert sorted(k.decode() for k in redis_client.scan_iter(match="aula:mbox:*")) == [mailbox_key(SERVICE, "-2")]
+    retried = []
+    again = Drainer(redis_client, SERVICE, lambda b: retried.extend(b["-2"]) or {}, by_conversation=True)
+    assert again.drain("-2") == 2
+    assert [orjson.loads(e.raw)["update_id"] for e in retried] == [2, 5]
+
+
+def test_a_conversation_handler_that_raises_fails_the_whole_drain(redis_client):
+    first = gathered_backlog(redis_client, [-1, -2])
+
+    def explode(batches):
+        raise ConnectionError("database down")
+
+    with pytest.raises(ConnectionError):
+        Drainer(redis_client, SERVICE, explode, gather=10, by_conversation=True).drain(first)
+    assert [redis_client.llen(mailbox_key(SERVICE, chat)) for chat in ("-1", "-2")] == [1, 1]
+    assert not list(redis_client.scan_iter(match="aula:lock:*"))
+
+
+def test_the_drain_task_wakes_each_failed_conversation_again_after_its_retry_after(redis_url, redis_client):
+    """register_drain(by_conversation=True): a gathered conversation that failed gets a new drain message, due
+    when its flood wait is over; the task's own conversation is retried by Celery as before."""
+    from aula_shared.celery import make_celery, register_drain
+    from aula_shared.settings import Settings
+    from aula_shared.telegram import FloodWait
+
+    failing: list[str] = []
+    app = make_celery(SERVICE, Settings.from_env({"REDIS_URL": redis_url, "SECRET_KEY": "x"}))
+    register_drain(
+        app, SERVICE, lambda: lambda batches: {c: FloodWait(9) for c in failing if c in batches}, gather=10,
+        by_conversation=True,
+    )  # fmt: skip
+    drain = app.tasks[drain_task_name(SERVICE)]
+
+    first = gathered_backlog(redis_client, [-1, -2])  # -2 gathered by the drain of -1, and failing
+    failing[:] = ["-2"]
+    started = time.time()
+    assert drain(first) == 1
+    [message] = [orjson.loads(m) for m in redis_client.lrange(queue_name(SERVICE), 0, -1)]
+    assert orjson.loads(base64.b64decode(message["body"]))[0] == ["-2"]
+    assert started + 8 < datetime.fromisoformat(message["headers"]["eta"]).timestamp() < time.time() + 10
+    assert redis_client.llen(mailbox_key(SERVICE, "-2")) == 1 and not redis_client.exists(mailbox_key(SERVICE, "-1"))
+    assert not list(redis_client.scan_iter(match="aula:lock:*"))
+
+    redis_client.delete(queue_name(SERVICE))
+    failing[:] = ["-2", "-3"]
+    first = gathered_backlog(redis_client, [-3], first_id=3)  # now the drain's own conversation fails too
+    redis_client.lpush(queue_name(SERVICE), celery_message(drain_task_name(SERVICE), queue_name(SERVICE), ["-2"]))
+    with pytest.raises(FloodWait):  # called directly, Celery's retry re-raises the error
+        drain(first)
+    assert [
+        orjson.loads(base64.b64decode(orjson.loads(m)["body"]))[0]
+        for m in redis_client.lrange(queue_name(SERVICE), 0, -1)
+    ] == [["-2"]]
+    assert [redis_client.llen(mailbox_key(SERVICE, c)) for c in ("-2", "-3")] == [1, 1]
+    assert not list(redis_client.scan_iter(match="aula:lock:*"))
 
 
 def test_the_gateway_script_writes_the_same_message_as_python(redis_client):

@@ -86,7 +86,11 @@ def create_app(settings: Settings | None = None) -> Celery:
         )
         return dispatcher
 
-    register_drain(app, SERVICE, batch_handler, batch_size=50)
+    # Quiet chats are gathered into shared batches (one task, one read, one write for up to 50 chats); the
+    # dispatcher handles them chat by chat, so a flood wait in one chat retries that chat alone.
+    register_drain(
+        app, SERVICE, lambda: batch_handler().handle_conversations, batch_size=50, gather=50, by_conversation=True
+    )
 
     @app.task(name="aula.moderation.timers", bind=True, max_retries=None)
     def run_timers(task) -> int:

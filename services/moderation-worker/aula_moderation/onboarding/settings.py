@@ -7,8 +7,10 @@ Durations are seconds (short ones in tests, minutes in production).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aula_moderation.onboarding.models import OnboardingSettings
@@ -71,16 +73,35 @@ _cache: dict[tuple[str, int], tuple[float, dict[str, Any]]] = {}
 def cached(database_url: str, chat_id: int) -> dict[str, Any]:
     """load() for the message hot path: read at most every CACHE_SECONDS per chat and process (a staff change
     applies within that), instead of one query per message."""
-    key = (database_url, chat_id)
-    hit = _cache.get(key)
-    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]
+    hit = _fresh(database_url, chat_id)
+    if hit is not None:
+        return hit
     with session_scope(database_url) as session:
         config = load(session, chat_id)
+    _remember(database_url, chat_id, config)
+    return config
+
+
+def prime(session: Session, database_url: str, chat_ids: Iterable[int]) -> None:
+    """Fill the cache of cached() for every chat not fresh in it, in one query (a batch's chats)."""
+    wanted = {chat_id for chat_id in chat_ids if _fresh(database_url, chat_id) is None}
+    if not wanted:
+        return
+    rows = session.scalars(select(OnboardingSettings).where(OnboardingSettings.chat_id.in_(wanted)))
+    overrides = {row.chat_id: row.config or {} for row in rows}
+    for chat_id in wanted:
+        _remember(database_url, chat_id, {**DEFAULTS, **overrides.get(chat_id, {})})
+
+
+def _fresh(database_url: str, chat_id: int) -> dict[str, Any] | None:
+    hit = _cache.get((database_url, chat_id))
+    return hit[1] if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS else None
+
+
+def _remember(database_url: str, chat_id: int, config: dict[str, Any]) -> None:
     if len(_cache) > 10_000:
         _cache.clear()
-    _cache[key] = (time.monotonic(), config)
-    return config
+    _cache[(database_url, chat_id)] = (time.monotonic(), config)
 
 
 def save(session: Session, chat_id: int, **changes: Any) -> dict[str, Any]:
