@@ -29,9 +29,19 @@ VISIBILITY_TIMEOUT_SECONDS = 300
 SWEEP_INTERVAL_SECONDS = 30.0
 
 
+class AulaCelery(Celery):
+    """A Celery app whose tasks are its own. Celery's default (`shared=True`) adds every task to every app of
+    the process, so two apps declaring the same task name — a service's worker and a producer, or two workers
+    built with different settings in one test process — would run each other's closures."""
+
+    def task(self, *args, **options):
+        options.setdefault("shared", False)
+        return super().task(*args, **options)
+
+
 def make_celery(service: str, settings: Settings, include: Iterable[str] = ()) -> Celery:
     """The Celery app of one service; its tasks go to the queue `aula.<service>` unless routed elsewhere."""
-    app = Celery(f"aula.{service}", broker=settings.require_redis(), include=list(include))
+    app = AulaCelery(f"aula.{service}", broker=settings.require_redis(), include=list(include))
     app.conf.update(
         task_default_queue=queue_name(service),
         task_serializer="json",
