@@ -19,7 +19,7 @@ from staff_support import form_fields, queued_tasks, staff_app, staff_client
 from support import AULA
 
 from aula_moderation import moderation, network, people
-from aula_moderation.models import BlockedUser, Case, JobResult, ManagedChat, Role, WhitelistedBot
+from aula_moderation.models import BlockedUser, Case, JobResult, LogEntry, ManagedChat, Role, WhitelistedBot
 from aula_moderation.parser import Command
 from aula_moderation.roles import Powers
 from aula_shared.db import session_scope
@@ -380,6 +380,16 @@ def test_adding_to_the_blocklist_is_a_network_ban_run_by_the_worker(db, redis_ur
         assert case.reason == "spam (staff admin: alice)"
         assert results == {CHAT: "pending"}  # the worker bans her there
     assert queued_tasks(redis_client) == [("aula.moderation.network_job", [case.job_id])]
+
+
+def test_a_network_ban_from_the_admin_reaches_the_moderation_log(db, redis_url):
+    client = staff_client(db, redis_url=redis_url, log_chat_id=-1009000000001)
+    submit(client, "/admin/moderation_blocklist/new/", {"user_id": str(ADA), "reason": "spam"})
+    with session_scope(db) as session:
+        [entry] = session.scalars(select(LogEntry)).all()
+        assert entry.bot_id == 1 and entry.sent_at is None  # the worker's flush sends it
+    assert "#MODERATION_SUPERBAN" in entry.text and "🌐 Scope: network" in entry.text
+    assert "Ada" in entry.text and "spam (staff admin: alice)" in entry.text
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
-from aula_moderation import grants, network
+from aula_moderation import chats, grants, network
 from aula_moderation.models import Case, JobResult, ManagedChat, NetworkJob
 from aula_shared.db import session_scope
 
@@ -144,7 +144,7 @@ def report(session, clients, job: NetworkJob) -> None:
         select(JobResult).where(JobResult.job_id == job.id, JobResult.result != "done").limit(20)
     ).all()
     lines += [f"<code>{r.chat_id}</code> {html.escape(r.detail or r.result)}" for r in failed]
-    bot_id = job.bot_id or _any_managed_bot(session)
+    bot_id = job.bot_id or chats.any_managed_bot(session)
     if bot_id is None:
         return
     outcome = clients.for_bot(bot_id).call(
@@ -152,8 +152,3 @@ def report(session, clients, job: NetworkJob) -> None:
     )
     if not outcome:
         log.info("broadcast report refused", extra=outcome.log_fields())
-
-
-def _any_managed_bot(session) -> int | None:
-    """For jobs stored before they remembered their bot."""
-    return session.scalars(select(ManagedChat.bot_id).where(ManagedChat.managed.is_(True)).limit(1)).first()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -113,3 +113,10 @@ def claim_unmanaged_notice(database_url: str, chat_id: int, bot_id: int) -> bool
         )
         inserted = session.execute(statement.on_conflict_do_nothing().returning(ManagedChat.id)).first()
         return inserted is not None
+
+
+def any_managed_bot(session: Session) -> int | None:
+    """A bot that manages some group: the voice of what no Telegram command started (a staff-admin action's log
+    entry, the report of a job stored before jobs remembered their bot)."""
+    statement = select(ManagedChat.bot_id).where(ManagedChat.managed.is_(True)).order_by(ManagedChat.id).limit(1)
+    return session.scalars(statement).first()

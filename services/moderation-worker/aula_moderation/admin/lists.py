@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import IntegerField, StringField, ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
-from aula_moderation import network, stats_events, worker_requests
+from aula_moderation import chats, modlog, network, stats_events, worker_requests
 from aula_moderation.admin import lookups
 from aula_moderation.models import BlockedUser, Case, WhitelistedBot
 from aula_moderation.parser import MAX_DURATION, MIN_DURATION, parse_duration
@@ -96,6 +96,9 @@ class BlocklistView(lookups.NamesShown, StaffModelView):
             reason=f"{reason} ({note})" if reason else note, until=until, job_id=job_id,
         )  # fmt: skip
         self.session.add(case)
+        bot_id = chats.any_managed_bot(self.session)
+        if self.settings.log_chat_id is not None and bot_id is not None:
+            modlog.enqueue(self.session, case, bot_id)  # the log chat hears of it within a flush (≤ 30 s)
         connection = redis_client(self.settings.redis_url) if self.settings.redis_url else None
         stats_events.publish_case(self.session, case, connection)  # counted in stats' actions per day
         self.session.commit()
