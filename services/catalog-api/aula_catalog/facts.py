@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aula_catalog.models import TelegramGroup
+from aula_shared.timestamps import as_utc, event_time
 
 
 class Outcome(enum.StrEnum):
@@ -58,7 +59,7 @@ class GroupFacts:
             raise InvalidFacts(f"member_count must be a non-negative integer, got {member_count!r}")
         return cls(
             chat_id=chat_id,
-            observed_at=_timestamp(payload.get("observed_at")),
+            observed_at=event_time(payload.get("observed_at"), "observed_at", InvalidFacts),
             title=_optional_text(payload, "title", 512),
             invite_link=_optional_text(payload, "invite_link", 256),
             member_count=member_count,
@@ -94,21 +95,6 @@ def apply_group_facts(session: Session, facts: GroupFacts) -> Outcome:
             changed = True
     group.facts_observed_at = facts.observed_at
     return outcome if changed else Outcome.UNCHANGED
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything the catalog stores is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _timestamp(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise InvalidFacts(f"observed_at must be an ISO-8601 string, got {value!r}")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidFacts(f"observed_at is not ISO-8601: {value!r}") from None
-    return as_utc(moment)
 
 
 def _optional_text(payload: dict, key: str, limit: int) -> str | None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from aula_moderation import people, timers
 from aula_moderation.models import BlockedUser, JobResult, ManagedChat, Membership, NetworkJob
 from aula_shared.telegram import Outcome
+from aula_shared.timestamps import as_utc
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +30,9 @@ def active_block(session: Session, user_id: int) -> BlockedUser | None:
     blocked = session.get(BlockedUser, user_id)
     if blocked is None:
         return None
-    if blocked.until is not None and _utc(blocked.until) <= datetime.now(UTC):
+    if blocked.until is not None and as_utc(blocked.until) <= datetime.now(UTC):
         return None
     return blocked
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def block(
@@ -146,7 +143,7 @@ def run_job(session: Session, clients, job_id: int, pace: Callable[[int], None] 
             elif job.kind == "superban":
                 params = {"chat_id": chat.id, "user_id": job.user_id}
                 if job.until is not None:
-                    params["until_date"] = int(_utc(job.until).timestamp())
+                    params["until_date"] = int(as_utc(job.until).timestamp())
                 outcome = client.call("banChatMember", **params)
                 status = "kicked"
             else:

@@ -16,12 +16,13 @@ for the rollups are these plus those of its degrees. A snapshot older than the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from aula_shared.timestamps import as_utc, event_time
 from aula_stats.models import CatalogDegree, CatalogDepartment, CatalogSnapshot, ChatDegree, ChatDepartment
 
 TASK_NAME = "aula.stats.catalog_structure"
@@ -43,7 +44,7 @@ class Structure:
     def parse(cls, payload: Any) -> Structure:
         if not isinstance(payload, dict):
             raise InvalidStructure("the structure must be an object")
-        published_at = _timestamp(payload.get("published_at"))
+        published_at = event_time(payload.get("published_at"), "published_at", InvalidStructure)
         departments = {_slug(d, "department"): _text(d, "name") for d in _list(payload, "departments")}
         degrees = {}
         for degree in _list(payload, "degrees"):
@@ -111,18 +112,3 @@ def _text(item: dict, key: str) -> str:
     if not isinstance(value, str):
         raise InvalidStructure(f"{key} must be a string, got {value!r}")
     return value[:256]
-
-
-def _timestamp(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise InvalidStructure(f"published_at must be an ISO-8601 string, got {value!r}")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidStructure(f"published_at is not ISO-8601: {value!r}") from None
-    return as_utc(moment)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An aware UTC time (a naive one is taken as UTC, as SQLite returns them)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

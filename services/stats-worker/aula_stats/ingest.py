@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from aula_shared.db import insert_for, retrying_transaction
 from aula_shared.envelope import Envelope
+from aula_shared.timestamps import as_utc
 from aula_shared.updates import decode_update
 from aula_stats.facts import Facts, Profile, is_present
 from aula_stats.models import (
@@ -184,7 +185,7 @@ def _write_profile_changes(session: Session, profiles: dict[int, list[Profile]])
     )
     stored: dict[int, list[tuple[Profile, int | None]]] = {}
     for row_id, user_id, seen_at, *names in session.execute(query.where(table.c.user_id.in_(list(profiles)))):
-        stored.setdefault(user_id, []).append((Profile(_aware(seen_at), *names), row_id))
+        stored.setdefault(user_id, []).append((Profile(as_utc(seen_at), *names), row_id))
     rows, redundant = [], []
     for user_id, candidates in profiles.items():
         # Stored rows sort before batch rows of the same instant; None marks a profile of this batch.
@@ -281,8 +282,3 @@ def _chat_bot_seen_statement(session: Session):
     return statement.on_conflict_do_update(
         index_elements=["chat_id", "bot_id"], set_={"last_seen": statement.excluded.last_seen, "status": back}
     ).returning(table.c.chat_id)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back; everything stored is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from aula_shared.db import insert_for
-from aula_stats.catalog_structure import as_utc
+from aula_shared.timestamps import event_time
 from aula_stats.models import ModerationAction
 
 TASK_NAME = "aula.stats.moderation_case"
@@ -51,7 +51,7 @@ class CaseEvent:
             raise InvalidAction(f"action must be an upper-case event name, got {action!r}")
         return cls(
             case_id=case_id,
-            at=_timestamp(payload.get("at")),
+            at=event_time(payload.get("at"), "at", InvalidAction),  # the day counted is the UTC day
             chat_id=_optional_id(payload, "chat_id"),
             action=action,
             target_user_id=_optional_id(payload, "target_user_id"),
@@ -81,13 +81,3 @@ def _optional_id(payload: dict, key: str) -> int | None:
     if value is not None and (type(value) is not int or value == 0):
         raise InvalidAction(f"{key} must be a non-zero integer or null, got {value!r}")
     return value
-
-
-def _timestamp(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise InvalidAction(f"at must be an ISO-8601 string, got {value!r}")
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidAction(f"at is not ISO-8601: {value!r}") from None
-    return as_utc(moment)  # the day counted is the UTC day

@@ -23,6 +23,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from aula_shared.db import session_scope
+from aula_shared.timestamps import as_utc
 from aula_stats.models import ProfileObservation, TrackedProfile
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ def _observe(session: Session, profile: TrackedProfile, page: TmePage, now: date
     name, bio = (page.name, page.bio) if page.is_user else ("", "")
     latest = _latest(session, profile.id)
     blank = latest is not None and not latest.name and not latest.bio
-    if blank and (name or bio) and _aware(latest.observed_at) > now - grace:
+    if blank and (name or bio) and as_utc(latest.observed_at) > now - grace:
         session.delete(latest)  # a blank that vanished within the grace: a glitch, not a change
         session.flush()
         latest = _latest(session, profile.id)
@@ -205,10 +206,6 @@ def _latest(session: Session, profile_id: int) -> ProfileObservation | None:
     ).first()
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
 def history(database_url: str, username: str) -> list[tuple[datetime, str, str]]:
     with session_scope(database_url) as session:
         rows = session.execute(
@@ -217,4 +214,4 @@ def history(database_url: str, username: str) -> list[tuple[datetime, str, str]]
             .where(TrackedProfile.username == normalise_username(username))
             .order_by(ProfileObservation.observed_at, ProfileObservation.id)
         ).all()
-        return [(_aware(at), name, bio) for at, name, bio in rows]
+        return [(as_utc(at), name, bio) for at, name, bio in rows]
