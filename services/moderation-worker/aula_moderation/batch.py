@@ -154,24 +154,23 @@ _SENDER_KINDS = ("message", "edited_message", "chat_member", "chat_join_request"
 _CHAT_KINDS = (*_SENDER_KINDS, "my_chat_member")
 
 
-def _sender(payload: dict) -> int | None:
-    for kind in _SENDER_KINDS:
+def _id_in(payload: dict, kinds: tuple[str, ...], field: str) -> int | None:
+    """The id of `field` ("from", "chat") in the first of `kinds` the update carries that has one."""
+    for kind in kinds:
         body = payload.get(kind)
         if isinstance(body, dict):
-            sender = body.get("from")
-            if isinstance(sender, dict) and isinstance(sender.get("id"), int):
-                return sender["id"]
+            value = body.get(field)
+            if isinstance(value, dict) and isinstance(value.get("id"), int):
+                return value["id"]
     return None
+
+
+def _sender(payload: dict) -> int | None:
+    return _id_in(payload, _SENDER_KINDS, "from")
 
 
 def _chat_id(payload: dict) -> int | None:
-    for kind in _CHAT_KINDS:
-        body = payload.get(kind)
-        if isinstance(body, dict):
-            chat = body.get("chat")
-            if isinstance(chat, dict) and isinstance(chat.get("id"), int):
-                return chat["id"]
-    return None
+    return _id_in(payload, _CHAT_KINDS, "chat")
 
 
 class BatchDispatcher(UpdateDispatcher):
