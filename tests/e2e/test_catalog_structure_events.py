@@ -17,7 +17,7 @@ from support import running, wait_until
 
 from aula_catalog.importers import run_import
 from aula_catalog.publish import chat_scopes, publish_if_changed, structure
-from aula_moderation.models import ChatScope
+from aula_moderation.chats.models import ChatScope
 from aula_shared import components, migrations
 from aula_shared.db import session_scope
 from aula_stats.models import ChatDegree, ChatDepartment

@@ -18,8 +18,13 @@ from conftest import empty_redis, truncate_tables
 from sqlalchemy import select, text
 from support import AULA, Process, free_port, wait_http, wait_until
 
-from aula_moderation import chats, grants
-from aula_moderation.models import Case, JobResult, Membership, NetworkJob, Timer, Warning
+from aula_moderation.chats import records as chats
+from aula_moderation.commands.models import Warning
+from aula_moderation.log.models import Case
+from aula_moderation.network.models import JobResult, NetworkJob
+from aula_moderation.people.models import Membership
+from aula_moderation.roles import grants
+from aula_moderation.timers.models import Timer
 from aula_shared.db import engine_for, session_scope
 from aula_shared.dispatch import dead_letter_key
 from aula_tgsim.testing import start_simulator

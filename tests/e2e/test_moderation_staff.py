@@ -19,18 +19,13 @@ from e2e.test_moderation_commands import ADA, ADMIN, BOB, MOD, STAFF_CHAT, SUPER
 from sqlalchemy import select
 from support import AULA, wait_until
 
-from aula_moderation import blocklist, people
-from aula_moderation.models import (
-    BlockedUser,
-    Case,
-    JobResult,
-    ManagedChat,
-    Membership,
-    NetworkJob,
-    TelegramUser,
-    WhitelistedBot,
-)
+from aula_moderation.chats.models import ManagedChat
+from aula_moderation.log.models import Case
+from aula_moderation.network import blocklist
+from aula_moderation.network.models import BlockedUser, JobResult, NetworkJob, WhitelistedBot
 from aula_moderation.onboarding.models import Trust
+from aula_moderation.people import records as people
+from aula_moderation.people.models import Membership, TelegramUser
 from aula_shared.db import session_scope
 
 world = commands.world  # the same module-scoped world fixture, made afresh for this module
@@ -267,7 +262,7 @@ def test_join_messages_go_after_the_delay_and_leave_messages_at_once(world):
 
 
 def test_a_burst_of_log_entries_becomes_digests_and_none_is_dropped(world):
-    from aula_moderation.models import LogEntry
+    from aula_moderation.log.models import LogEntry
 
     with session_scope(world.db) as session:
         for index in range(60):

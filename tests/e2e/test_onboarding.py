@@ -20,10 +20,11 @@ from conftest import empty_redis, truncate_tables
 from sqlalchemy import select, text
 from support import AULA, Process, free_port, wait_http, wait_until
 
-from aula_moderation import chats, grants
-from aula_moderation.models import BlockedUser
+from aula_moderation.chats import records as chats
+from aula_moderation.network.models import BlockedUser
 from aula_moderation.onboarding import filters, settings, welcome
 from aula_moderation.onboarding.models import Appeal, Captcha, Trust
+from aula_moderation.roles import grants
 from aula_shared.db import engine_for, session_scope
 from aula_shared.dispatch import dead_letter_key
 from aula_tgsim.testing import start_simulator

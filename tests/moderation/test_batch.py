@@ -9,9 +9,11 @@ import redis
 from sqlalchemy import select
 from support import free_port
 
-from aula_moderation import chats, handlers
-from aula_moderation.batch import BatchDispatcher
-from aula_moderation.models import BlockedUser, Membership, TelegramUser
+from aula_moderation.chats import records as chats
+from aula_moderation.network.models import BlockedUser
+from aula_moderation.people.models import Membership, TelegramUser
+from aula_moderation.pipeline import build_router, context
+from aula_moderation.pipeline.batch import BatchDispatcher
 from aula_shared.db import session_scope
 from aula_shared.dispatch import done_key
 from aula_shared.envelope import Envelope
@@ -46,8 +48,8 @@ def dispatcher(
     migrated_pg: str, redis_client, fail_on: str | None = None, error: Exception | None = None
 ) -> BatchDispatcher:
     settings = Settings.from_env({"DATABASE_URL": migrated_pg, "SECRET_KEY": "x"})
-    services = handlers.Services(settings, migrated_pg, BotClients(settings), redis_client, None)
-    router = handlers.build_router()
+    services = context.Services(settings, migrated_pg, BotClients(settings), redis_client, None)
+    router = build_router()
     if fail_on is not None:
 
         def outage(_context):
@@ -55,7 +57,7 @@ def dispatcher(
 
         router.add(outage, lambda u: u.message is not None and u.message.text == fail_on, group=9)
     built = BatchDispatcher(
-        "moderation", redis_client, router, lambda e, u: handlers.Context(e.bot_id, u, services, batch=built.batch),
+        "moderation", redis_client, router, lambda e, u: context.Context(e.bot_id, u, services, batch=built.batch),
         migrated_pg,
     )  # fmt: skip
     return built

@@ -18,10 +18,16 @@ from sqlalchemy import select
 from staff_support import form_fields, queued_tasks, staff_app, staff_client
 from support import AULA
 
-from aula_moderation import moderation, network, people
-from aula_moderation.models import BlockedUser, Case, JobResult, LogEntry, ManagedChat, Role, WhitelistedBot
-from aula_moderation.parser import Command
-from aula_moderation.roles import Powers
+from aula_moderation.chats.models import ManagedChat
+from aula_moderation.commands import cases
+from aula_moderation.commands.parser import Command
+from aula_moderation.commands.scene import Person, Scene
+from aula_moderation.log.models import Case, LogEntry
+from aula_moderation.network import jobs as network
+from aula_moderation.network.models import BlockedUser, JobResult, WhitelistedBot
+from aula_moderation.people import records as people
+from aula_moderation.roles.models import Role
+from aula_moderation.roles.powers import Powers
 from aula_shared.db import session_scope
 from aula_shared.settings import Settings
 
@@ -262,25 +268,23 @@ def test_every_change_needs_the_csrf_token(db, redis_url, redis_client):
 def worker_case(
     db: str, event: str, chat_id: int, issuer: int, target: int, reason: str, evidence: str, update_id: int
 ):
-    """A case written by the worker's own function (moderation.new_case), for a command in `chat_id`."""
+    """A case written by the worker's own function (cases.new_case), for a command in `chat_id`."""
     with session_scope(db) as session:
         chat = session.get(ManagedChat, chat_id)
         issuer_user = telegram.User(issuer, "Marta", is_bot=False, username="marta_mod")
-        scene = moderation.Scene(
+        scene = Scene(
             services=SimpleNamespace(settings=Settings(database_url=db), redis=None),
             bot_id=1,
             update_id=update_id,
             client=None,
             chat=chat,
             message=SimpleNamespace(from_user=issuer_user),
-            issuer=moderation.Person.of(issuer_user),
+            issuer=Person.of(issuer_user),
             powers=Powers(),
             command=Command(event.split("_")[-1].lower(), reason=reason),
         )
         until = datetime.now(UTC) + timedelta(days=1)
-        case = moderation.new_case(
-            session, scene, event, moderation.Person(target), evidence=evidence, until=until, reason=reason
-        )
+        case = cases.new_case(session, scene, event, Person(target), evidence=evidence, until=until, reason=reason)
         session.flush()
         return case.id
 
@@ -465,7 +469,7 @@ def test_a_chats_moderation_settings_are_edited_as_checked_fields(db, redis_url)
     with session_scope(db) as session:
         chat = session.get(ManagedChat, OTHER_CHAT)
         assert chat.language == "it"
-        # What the worker reads (moderation.Scene.setting), unknown keys kept, unticked switch back to default.
+        # What the worker reads (Scene.setting), unknown keys kept, unticked switch back to default.
         assert chat.settings == {
             "custom": 1,
             "warn_limit": 5,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from aula_moderation.parser import MAX_TARGETS, Target, UsageError, parse, parse_duration
+from aula_moderation.commands.parser import MAX_TARGETS, Target, UsageError, parse, parse_duration
 
 
 def entities_for(text: str, *spans: tuple[str, str, dict | None]) -> list[dict]:

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from aula_moderation.roles import RIGHTS, ChatScope, RoleGrant, clean_title, merge
+from aula_moderation.roles.powers import RIGHTS, ChatScope, RoleGrant, clean_title, merge
 
 DEGREE_CHAT = ChatScope(-1001, degrees=frozenset({"informatica"}), departments=frozenset({"dip-informatica"}))
 OTHER_DEGREE_CHAT = ChatScope(-1002, degrees=frozenset({"fisica"}))
@@ -28,14 +28,14 @@ def test_scopes_follow_the_original():
 
 
 def test_defaults_per_role():
-    assert merge([RoleGrant("moderator", all_groups=True)], DEGREE_CHAT).commands == {"info", "del", "mute"}
+    assert merge([RoleGrant("moderator", all_groups=True)], DEGREE_CHAT).commands == {"info", "del", "mute", "help"}
     admin = merge([RoleGrant("administrator", all_groups=True)], DEGREE_CHAT)
-    assert admin.commands == {"info", "del", "warn", "kick", "mute", "ban", "free"}
+    assert admin.commands == {"info", "del", "warn", "unwarn", "kick", "mute", "ban", "free", "help"}
     assert not admin.may("superban")
     superadmin = merge([RoleGrant("superadmin", all_groups=True)], DEGREE_CHAT)
     assert superadmin.may("superban") and superadmin.may("superfree")
     assert superadmin.rights == set(RIGHTS)
-    assert merge([RoleGrant("professor", all_groups=True)], DEGREE_CHAT).commands == set()
+    assert merge([RoleGrant("professor", all_groups=True)], DEGREE_CHAT).commands == {"help"}
     assert merge([RoleGrant("professor", all_groups=True)], DEGREE_CHAT).rights == {"can_pin_messages"}
 
 
@@ -97,7 +97,8 @@ def test_titles_are_what_telegram_accepts(title, expected):
 
 
 def test_grants_in_the_database_merge_the_same_way(migrated_pg, clean_tables):
-    from aula_moderation import chats, grants
+    from aula_moderation.chats import records as chats
+    from aula_moderation.roles import grants
     from aula_shared.db import session_scope
 
     with session_scope(migrated_pg) as session:

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import orjson
 import pytest
 
-from aula_moderation import handlers
-from aula_moderation.batch import BatchDispatcher
+from aula_moderation.pipeline import build_router, context
+from aula_moderation.pipeline.batch import BatchDispatcher
 from aula_shared.envelope import Envelope
 from aula_shared.platform.clients import BotClients
 from aula_shared.platform.registry import save_bot
@@ -61,10 +61,10 @@ def inprocess(migrated_pg, redis_url) -> Iterator[InProcess]:
         sim.client.add_bot(TOKEN, username="aula_onboarding_inproc_bot")
         config = Settings.from_env({"DATABASE_URL": migrated_pg, "SECRET_KEY": "x", "TELEGRAM_API_URL": sim.url})
         save_bot(config.database_url_for("platform"), BOT, "aula_onboarding_inproc_bot", TOKEN)
-        services = handlers.Services(config, migrated_pg, BotClients(config), connection, None)
+        services = context.Services(config, migrated_pg, BotClients(config), connection, None)
         dispatcher = BatchDispatcher(
-            "moderation", connection, handlers.build_router(),
-            lambda e, u: handlers.Context(e.bot_id, u, services, batch=dispatcher.batch), migrated_pg,
+            "moderation", connection, build_router(),
+            lambda e, u: context.Context(e.bot_id, u, services, batch=dispatcher.batch), migrated_pg,
         )  # fmt: skip
         yield InProcess(sim, migrated_pg, dispatcher)
     connection.close()

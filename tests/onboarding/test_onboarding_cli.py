@@ -9,7 +9,7 @@ from conftest import SHELF
 from sqlalchemy import func, select
 from support import AULA
 
-from aula_moderation import chats
+from aula_moderation.chats import records as chats
 from aula_moderation.onboarding import filters, settings
 from aula_moderation.onboarding.models import FilterRule
 from aula_shared.db import session_scope

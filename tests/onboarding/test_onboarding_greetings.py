@@ -7,7 +7,7 @@ import itertools
 
 from onboarding.conftest import BOT, BOT_RIGHTS
 
-from aula_moderation import chats
+from aula_moderation.chats import records as chats
 from aula_moderation.onboarding import settings, trust
 from aula_shared.db import session_scope
 

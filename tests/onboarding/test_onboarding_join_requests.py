@@ -9,7 +9,7 @@ import itertools
 from onboarding.conftest import BOT, BOT_RIGHTS
 from sqlalchemy import select
 
-from aula_moderation import chats
+from aula_moderation.chats import records as chats
 from aula_moderation.onboarding import settings
 from aula_moderation.onboarding.models import Captcha
 from aula_shared.db import session_scope

@@ -12,9 +12,9 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import event, inspect
 
-from aula_moderation import grants
 from aula_moderation.onboarding import captcha, filters, settings, trust, welcome
 from aula_moderation.onboarding.models import Trust, WelcomeSent
+from aula_moderation.roles import grants
 from aula_shared.db import engine_for, session_scope
 
 # The team shelf next to the repository (as tests/conftest.py SHELF).

@@ -7,6 +7,7 @@ production when a query meets a column that does not exist.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
 
 import pytest
@@ -21,12 +22,15 @@ WITH_MIGRATIONS = [c for c in components.discover() if c.migrations]
 
 
 def _models_metadata(component):
-    """The component's metadata with every model module imported (onboarding's models live in a subpackage)."""
+    """The component's metadata with every model module imported (a component with domain folders has one
+    models module per domain, gathered by its `schema` module; the others have one `models` module)."""
     package = component.migrations.rsplit(".", 1)[0]  # "aula_x.migrations" → "aula_x"
     root = importlib.import_module(package)
     for module in pkgutil.walk_packages(root.__path__, f"{package}."):
         if module.name.endswith(".models"):
             importlib.import_module(module.name)
+    if importlib.util.find_spec(f"{package}.schema") is not None:
+        return load(f"{package}.schema:metadata")
     return load(f"{package}.models:metadata")
 
 

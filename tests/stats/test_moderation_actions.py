@@ -1,6 +1,6 @@
 """Moderation actions per day: moderation publishes one event per case, stats counts each case once.
 
-End to end: a case recorded by moderation's own code (moderation.record / new_case, on the moderation
+End to end: a case recorded by moderation's own code (cases.record / new_case, on the moderation
 database) → the event on the `aula.stats` queue → a real stats Celery worker → a row of daily_moderation_actions.
 A case the after-commit push missed (Redis down) is sent by moderation's sweep, and still counted once.
 """
@@ -21,9 +21,11 @@ from staff_support import form_fields, staff_client
 from support import running, wait_until
 from telegram import User
 
-from aula_moderation import moderation, stats_events
-from aula_moderation.handlers import Services
-from aula_moderation.models import Case
+from aula_moderation.commands import cases as command_cases
+from aula_moderation.commands import registry, scene
+from aula_moderation.log import stats_events
+from aula_moderation.log.models import Case
+from aula_moderation.pipeline.context import Services
 from aula_moderation.worker import BEAT_SCHEDULE, create_app
 from aula_shared import components, migrations
 from aula_shared.db import session_scope
@@ -138,16 +140,16 @@ class Moderation:
     url: str
     services: Services
 
-    def scene(self, update_id: int, chat_id: int = CHAT) -> moderation.Scene:
+    def scene(self, update_id: int, chat_id: int = CHAT) -> scene.Scene:
         issuer = User(MODERATOR, "Marco", is_bot=False, username="marco_mod")
-        return moderation.Scene(
+        return scene.Scene(
             services=self.services,
             bot_id=7000000001,
             update_id=update_id,
             client=None,
             chat=SimpleNamespace(id=chat_id, settings={}),
             message=SimpleNamespace(from_user=issuer),
-            issuer=moderation.Person.of(issuer),
+            issuer=scene.Person.of(issuer),
             powers=None,
             command=SimpleNamespace(star=False),
         )
@@ -165,11 +167,11 @@ def queued_events(redis_client) -> list[dict]:
 
 
 def test_a_case_is_published_once_committed_and_a_rolled_back_one_never(moderation_side, redis_client):
-    target = moderation.Person(TARGET, "Ada")
-    moderation.record(moderation_side.scene(1), "MODERATION_DEL", target, "spam text", None, None)
-    moderation.record(moderation_side.scene(1), "MODERATION_DEL", target, "spam text", None, None)  # redelivered
+    target = scene.Person(TARGET, "Ada")
+    command_cases.record(moderation_side.scene(1), "MODERATION_DEL", target, "spam text", None, None)
+    command_cases.record(moderation_side.scene(1), "MODERATION_DEL", target, "spam text", None, None)  # redelivered
     with pytest.raises(RuntimeError), session_scope(moderation_side.url) as session:
-        moderation.new_case(session, moderation_side.scene(2), "MODERATION_BAN", target)
+        command_cases.new_case(session, moderation_side.scene(2), "MODERATION_BAN", target)
         raise RuntimeError("the transaction fails after the case was added")
     with session_scope(moderation_side.url) as session:
         cases = session.scalars(select(Case)).all()
@@ -191,7 +193,7 @@ def test_without_redis_the_case_is_stored_and_the_sweep_sends_it_later(moderatio
     if connection == "down":
         connection = down_redis()
     moderation_side.services = replace(moderation_side.services, redis=connection)
-    moderation.record(moderation_side.scene(3), "MODERATION_DEL", None, None, None, None)
+    command_cases.record(moderation_side.scene(3), "MODERATION_DEL", None, None, None, None)
     [case] = cases(moderation_side.url)
     assert case.published_at is None  # stored, not sent yet
     assert stats_events.sweep(moderation_side.url, redis_client) == 0  # too young: the fast path may still send it
@@ -224,7 +226,7 @@ def add_non_action_cases(url: str) -> None:
 
 
 def test_a_case_pushed_at_commit_is_marked_and_never_swept(moderation_side, redis_client):
-    moderation.record(moderation_side.scene(1), "MODERATION_DEL", None, None, None, None)
+    command_cases.record(moderation_side.scene(1), "MODERATION_DEL", None, None, None, None)
     [case] = cases(moderation_side.url)
     assert case.published_at is not None
     assert stats_events.sweep(moderation_side.url, redis_client, older_than=timedelta(0)) == 0
@@ -241,13 +243,13 @@ def test_cases_that_are_not_actions_are_never_sent(moderation_side, redis_client
     assert queued_events(redis_client) == []
     assert all(case.published_at is not None for case in cases(moderation_side.url))  # out of the sweep's index
     assert {"USER_CALLED_ADMIN", "BROADCAST"}.isdisjoint(stats_events.PUBLISHED_EVENTS)
-    assert set(moderation.EVENT_OF.values()) <= stats_events.PUBLISHED_EVENTS  # every command's case is counted
+    assert {spec.event for spec in registry.COMMANDS if spec.stats} <= stats_events.PUBLISHED_EVENTS
 
 
 def test_the_sweep_sends_in_id_order_in_chunks(moderation_side, redis_client, monkeypatch):
     moderation_side.services = replace(moderation_side.services, redis=down_redis())
     for update_id in range(20, 25):
-        moderation.record(moderation_side.scene(update_id), "MODERATION_DEL", None, None, None, None)
+        command_cases.record(moderation_side.scene(update_id), "MODERATION_DEL", None, None, None, None)
     monkeypatch.setattr(stats_events, "SWEEP_CHUNK", 2)
     assert stats_events.sweep(moderation_side.url, redis_client, older_than=timedelta(0)) == 5
     ids = [case.id for case in cases(moderation_side.url)]
@@ -257,7 +259,7 @@ def test_the_sweep_sends_in_id_order_in_chunks(moderation_side, redis_client, mo
 
 def test_redis_down_during_the_sweep_raises_and_loses_nothing(moderation_side, redis_client):
     moderation_side.services = replace(moderation_side.services, redis=down_redis())
-    moderation.record(moderation_side.scene(30), "MODERATION_DEL", None, None, None, None)
+    command_cases.record(moderation_side.scene(30), "MODERATION_DEL", None, None, None, None)
     with pytest.raises(redis.ConnectionError):
         stats_events.sweep(moderation_side.url, down_redis(), older_than=timedelta(0))
     [case] = cases(moderation_side.url)
@@ -307,10 +309,10 @@ def test_the_migration_counts_earlier_cases_as_sent(tmp_path, migrated_pg):
 @pytest.mark.timeout(120)
 def test_cases_reach_the_view_through_a_real_stats_worker(moderation_side, platform_env, redis_client, tmp_path):
     stats_url = moderation_side.services.settings.database_url_for("stats")
-    target = moderation.Person(TARGET, "Ada")
-    moderation.record(moderation_side.scene(10), "MODERATION_DEL", target, "spam", None, None)
+    target = scene.Person(TARGET, "Ada")
+    command_cases.record(moderation_side.scene(10), "MODERATION_DEL", target, "spam", None, None)
     with session_scope(moderation_side.url) as session:
-        moderation.new_case(
+        command_cases.new_case(
             session, moderation_side.scene(11), "MODERATION_SUPERBAN", target, reason="spam", network_scope=True
         )
     [first, superban] = queued_events(redis_client)
@@ -347,7 +349,7 @@ def test_a_case_missed_at_commit_reaches_the_view_through_the_workers_once(
     it — once, even when a crash between the push and the mark makes the sweep send it again."""
     stats_url = moderation_side.services.settings.database_url_for("stats")
     moderation_side.services = replace(moderation_side.services, redis=down_redis())
-    moderation.record(moderation_side.scene(40), "MODERATION_DEL", None, None, None, None)
+    command_cases.record(moderation_side.scene(40), "MODERATION_DEL", None, None, None, None)
     add_non_action_cases(moderation_side.url)
     with session_scope(moderation_side.url) as session:  # old enough for the sweep
         session.execute(text("UPDATE moderation_cases SET created_at = created_at - interval '1 minute'"))

@@ -8,6 +8,6 @@ component = Component(
     worker="aula_moderation.worker:create_app",
     beat_schedule="aula_moderation.worker:BEAT_SCHEDULE",
     user_data="aula_moderation.user_data:user_data",
-    staff_views="aula_moderation.admin:add_views",
+    staff_views="aula_moderation.staff:add_views",
     order=30,
 )

@@ -13,19 +13,13 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from aula_moderation.models import (
-    BlockedUser,
-    Case,
-    JobResult,
-    LogEntry,
-    Membership,
-    NetworkJob,
-    Role,
-    TelegramUser,
-    Timer,
-    Warning,
-)
+from aula_moderation.commands.models import Warning
+from aula_moderation.log.models import Case, LogEntry
+from aula_moderation.network.models import BlockedUser, JobResult, NetworkJob
 from aula_moderation.onboarding.models import Appeal, Captcha, Trust, WelcomeSent
+from aula_moderation.people.models import Membership, TelegramUser
+from aula_moderation.roles.models import Role
+from aula_moderation.timers.models import Timer
 from aula_shared.users import DatabaseUserData
 
 

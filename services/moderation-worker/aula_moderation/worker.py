@@ -1,88 +1,89 @@
-"""The moderation worker's Celery app: drains conversations through the router, and runs moderation's
-background work — durable timers, the log flush, network-ban jobs, role re-application, the reconciler."""
+"""The moderation worker's Celery app: drains conversations through the pipeline, and runs each domain's
+background work — registered by the domain's own `tasks.register(app, runtime)`, under the names in
+task_names.py."""
 
 from __future__ import annotations
 
 import functools
-import logging
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 
-import httpx
-import redis
 from celery import Celery
 
-from aula_moderation import blocklist, chats, modlog, network, reconcile, special, stats_events, timers
-from aula_moderation.batch import BatchDispatcher
-from aula_moderation.handlers import Context, Services, build_router
-from aula_moderation.models import ManagedChat
-from aula_moderation.pacing import Pacer
+from aula_moderation import task_names
+from aula_moderation.chats import tasks as chat_tasks
+from aula_moderation.log import tasks as log_tasks
+from aula_moderation.network import tasks as network_tasks
+from aula_moderation.network.pacing import Pacer
+from aula_moderation.onboarding import tasks as onboarding_tasks
+from aula_moderation.pipeline import build_router
+from aula_moderation.pipeline.batch import BatchDispatcher
+from aula_moderation.pipeline.context import Context, Services
+from aula_moderation.roles import tasks as role_tasks
+from aula_moderation.timers import tasks as timer_tasks
 from aula_shared import redis as aula_redis
 from aula_shared.celery import make_celery, register_drain, sweep_schedule
-from aula_shared.db import session_scope
-from aula_shared.mailbox import queue_name
 from aula_shared.platform.clients import BotClients
 from aula_shared.settings import Settings
-from aula_shared.telegram import FloodWait, TelegramUnavailable
-
-log = logging.getLogger(__name__)
 
 SERVICE = "moderation"
-QUEUE = queue_name(SERVICE)
+QUEUE = task_names.QUEUE
+DOMAINS_WITH_TASKS = (timer_tasks, log_tasks, network_tasks, role_tasks, chat_tasks, onboarding_tasks)
+
+
+def _every(seconds: float, task: str) -> dict:
+    return {"task": task, "schedule": seconds, "options": {"queue": QUEUE}}
+
+
 BEAT_SCHEDULE = {
     **sweep_schedule(SERVICE),
-    "moderation-timers": {"task": "aula.moderation.timers", "schedule": 5.0, "options": {"queue": QUEUE}},
+    "moderation-timers": _every(5.0, task_names.TIMERS),
     # A safety net under the CAPTCHA timeouts, which schedule themselves (see onboarding/captcha.py).
-    "moderation-onboarding-due": {
-        "task": "aula.moderation.onboarding_due",
-        "schedule": 5.0,
-        "options": {"queue": QUEUE},
-    },
-    "moderation-log": {"task": "aula.moderation.flush_log", "schedule": 30.0, "options": {"queue": QUEUE}},
-    # The net under stats events the after-commit push missed (see stats_events.py).
-    "moderation-stats-cases": {
-        "task": "aula.moderation.publish_cases",
-        "schedule": 30.0,
-        "options": {"queue": QUEUE},
-    },
-    "moderation-reconcile": {"task": "aula.moderation.reconcile", "schedule": 600.0, "options": {"queue": QUEUE}},
-    "moderation-blocklist": {
-        "task": "aula.moderation.fetch_blocklist",
-        "schedule": 86400.0,
-        "options": {"queue": QUEUE},
-    },
+    "moderation-onboarding-due": _every(5.0, task_names.ONBOARDING_DUE),
+    "moderation-log": _every(30.0, task_names.FLUSH_LOG),
+    # The net under stats events the after-commit push missed (see log/stats_events.py).
+    "moderation-stats-cases": _every(30.0, task_names.PUBLISH_CASES),
+    "moderation-reconcile": _every(600.0, task_names.RECONCILE),
+    "moderation-blocklist": _every(86400.0, task_names.FETCH_BLOCKLIST),
 }
 
 
-def _retry_delay(error: TelegramUnavailable, attempt: int) -> float:
-    if isinstance(error, FloodWait) and error.retry_after:
-        return error.retry_after + 0.5
-    return min(60.0, 2.0**attempt)
+@dataclass(eq=False)  # hashed by identity: its cached services are per instance
+class Runtime:
+    """What the tasks of every domain share in one worker process: settings, the database, and the services
+    (made after the fork, once per process)."""
+
+    app: Celery
+    settings: Settings
+    database_url: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.database_url = self.settings.database_url_for(SERVICE)
+
+    def send_task(self, name: str, args=(), countdown: float | None = None) -> None:
+        self.app.send_task(name, args=list(args), countdown=countdown, queue=QUEUE)
+
+    @functools.cache  # noqa: B019  (one Runtime per app, living as long as it)
+    def services(self) -> Services:
+        connection = aula_redis.client(self.settings.require_redis())
+        return Services(self.settings, self.database_url, BotClients(self.settings), connection, self.send_task)
+
+    @functools.cache  # noqa: B019
+    def pacer(self) -> Pacer:
+        return Pacer(self.services().redis)
 
 
 def create_app(settings: Settings | None = None) -> Celery:
     settings = settings or Settings.from_env()
     app = make_celery(SERVICE, settings)
-    database_url = settings.database_url_for(SERVICE)
-
-    def send_task(name: str, args=(), countdown: float | None = None) -> None:
-        app.send_task(name, args=list(args), countdown=countdown, queue=QUEUE)
-
-    @functools.cache
-    def services() -> Services:  # one per process (made after the fork)
-        connection = aula_redis.client(settings.require_redis())
-        return Services(settings, database_url, BotClients(settings), connection, send_task)
-
-    @functools.cache
-    def pacer() -> Pacer:
-        return Pacer(services().redis)
+    runtime = Runtime(app, settings)
 
     def batch_handler() -> BatchDispatcher:
         dispatcher = BatchDispatcher(
             SERVICE,
             aula_redis.client(settings.require_redis()),
             build_router(),
-            lambda envelope, update: Context(envelope.bot_id, update, services(), batch=dispatcher.batch),
-            database_url,
+            lambda envelope, update: Context(envelope.bot_id, update, runtime.services(), batch=dispatcher.batch),
+            runtime.database_url,
         )
         return dispatcher
 
@@ -91,113 +92,6 @@ def create_app(settings: Settings | None = None) -> Celery:
     register_drain(
         app, SERVICE, lambda: batch_handler().handle_conversations, batch_size=50, gather=50, by_conversation=True
     )
-
-    @app.task(name="aula.moderation.timers", bind=True, max_retries=None)
-    def run_timers(task) -> int:
-        done = 0
-        with session_scope(database_url) as session:
-            for timer in timers.claim_due(session, datetime.now(UTC)):
-                try:
-                    finished = timers.run(session, services().bots, timer)
-                except TelegramUnavailable as error:
-                    session.commit()
-                    raise task.retry(countdown=_retry_delay(error, task.request.retries)) from None
-                timer.attempts += 1
-                if finished or timer.attempts >= timers.MAX_ATTEMPTS:
-                    timer.done_at = datetime.now(UTC)
-                    done += 1
-        return done
-
-    @app.task(name="aula.moderation.flush_log", bind=True, max_retries=None)
-    def flush_log(task) -> int:
-        if settings.log_chat_id is None:
-            return 0
-        connection = services().redis
-        lock = connection.lock("aula:modlog:flush", timeout=120, blocking_timeout=0)
-        if not lock.acquire(blocking=False):
-            # Another flush is running and may have looked before this entry was queued: look again soon.
-            send_task("aula.moderation.flush_log", (), 3.0)
-            return -1
-        try:
-            with session_scope(database_url) as session:
-                left = modlog.flush(session, connection, services().bots, settings.log_chat_id)
-        except TelegramUnavailable as error:
-            raise task.retry(countdown=_retry_delay(error, task.request.retries)) from None
-        finally:
-            lock.release()
-        if left:
-            send_task("aula.moderation.flush_log", (), 10.0)
-        return left
-
-    @app.task(name="aula.moderation.publish_cases")
-    def publish_cases() -> int:
-        """Cases whose stats event is still to send; -1 while Redis is down (the next beat tries again)."""
-        try:
-            return stats_events.sweep(database_url, services().redis)
-        except redis.RedisError as error:
-            log.warning("cases not sent to stats: Redis unavailable", extra={"error": str(error)[:200]})
-            return -1
-
-    @app.task(name="aula.moderation.network_job", bind=True, max_retries=None)
-    def network_job(task, job_id: int) -> dict:
-        try:
-            with session_scope(database_url) as session:
-                network.run_job(session, services().bots, job_id, pace=pacer())
-                return network.summary(session, job_id)
-        except TelegramUnavailable as error:
-            raise task.retry(countdown=_retry_delay(error, task.request.retries)) from None
-
-    @app.task(name="aula.moderation.apply_roles", bind=True, max_retries=None)
-    def apply_roles(task, user_id: int) -> dict:
-        try:
-            with session_scope(database_url) as session:
-                results = special.apply_everywhere(session, services().bots, user_id)
-                for chat_id in (chat_id for chat_id, result in results.items() if result == "no_rights"):
-                    chat = session.get(ManagedChat, chat_id)
-                    client = services().bots.for_bot(chat.bot_id)
-                    special.alert_no_rights(services().redis, client, settings.staff_chat_id, chat_id, chat.title)
-                return {str(k): v for k, v in results.items()}
-        except TelegramUnavailable as error:
-            raise task.retry(countdown=_retry_delay(error, task.request.retries)) from None
-
-    @app.task(name="aula.moderation.chat_scopes")
-    def chat_scopes(payload: dict) -> bool:
-        """Event from the catalog: {"chat_id": int, "degrees": [slug…], "departments": [slug…]}."""
-        chat_id = payload.get("chat_id")
-        if not isinstance(chat_id, int) or isinstance(chat_id, bool):
-            log.warning("chat_scopes event without an integer chat_id", extra={"payload": str(payload)[:200]})
-            return False
-        with session_scope(database_url) as session:
-            chats.set_scopes(
-                session,
-                chat_id,
-                [str(s) for s in payload.get("degrees") or []],
-                [str(s) for s in payload.get("departments") or []],
-            )
-        return True
-
-    @app.task(name="aula.moderation.fetch_blocklist", bind=True, max_retries=5)
-    def fetch_blocklist(task) -> dict:
-        """The external blocklist (BLOCKLIST_URL), daily; a failed fetch keeps the current entries."""
-        url = blocklist.url_from_env()
-        if url is None:
-            return {}
-        try:
-            ids = blocklist.fetch(url)
-        except (httpx.HTTPError, blocklist.BadBlocklist) as error:
-            log.warning("external blocklist not fetched", extra={"error": str(error)[:200]})
-            raise task.retry(countdown=min(3600, 60 * 2**task.request.retries)) from None
-        with session_scope(database_url) as session:
-            counts = blocklist.replace_external(session, ids)
-        log.info("external blocklist fetched", extra=counts)
-        return counts
-
-    @app.task(name="aula.moderation.reconcile", bind=True, max_retries=None)
-    def run_reconcile(task) -> dict:
-        try:
-            with session_scope(database_url) as session:
-                return reconcile.run(session, services().bots)
-        except TelegramUnavailable as error:
-            raise task.retry(countdown=_retry_delay(error, task.request.retries)) from None
-
+    for domain in DOMAINS_WITH_TASKS:
+        domain.register(app, runtime)
     return app

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from aula_moderation import task_names
+
 if TYPE_CHECKING:
     from celery import Celery
 
     from aula_shared.settings import Settings
-
-APPLY_ROLES = "aula.moderation.apply_roles"
-NETWORK_JOB = "aula.moderation.network_job"
 
 # One producer per broker and process: the admin sends from many requests.
 _producers: dict[str, Celery] = {}
@@ -26,13 +25,12 @@ def send(settings: Settings, task: str, *args) -> str | None:
     if not settings.redis_url:
         return "no REDIS_URL: the worker cannot be asked"
     from aula_shared.celery import make_celery
-    from aula_shared.mailbox import queue_name
 
     try:
         producer = _producers.get(settings.redis_url)
         if producer is None:
             producer = _producers[settings.redis_url] = make_celery("moderation-requests", settings)
-        producer.send_task(task, args=list(args), queue=queue_name("moderation"))
+        producer.send_task(task, args=list(args), queue=task_names.QUEUE)
     except Exception as error:  # stored either way: only the effect is delayed
         return f"could not reach the worker queue: {type(error).__name__}"
     return None

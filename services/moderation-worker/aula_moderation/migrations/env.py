@@ -1,4 +1,4 @@
-from aula_moderation.models import metadata
+from aula_moderation.schema import metadata
 from aula_shared.migrations import run_env
 
 run_env(metadata)

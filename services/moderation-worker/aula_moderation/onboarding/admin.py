@@ -18,7 +18,7 @@ from sqlalchemy.orm import scoped_session
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
-from aula_moderation.models import ManagedChat
+from aula_moderation.chats.models import ManagedChat
 from aula_moderation.onboarding import filters, settings, welcome
 from aula_moderation.onboarding.models import Appeal, FilterRule, OnboardingSettings, WelcomeTemplate
 from aula_shared.i18n import LANGUAGES

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import html
 
-from aula_moderation import network
-from aula_moderation.models import TelegramUser
+from aula_moderation.network import jobs as network
 from aula_moderation.onboarding.common import answer, button, is_staff_anywhere, mention, now, send
 from aula_moderation.onboarding.models import Appeal
 from aula_moderation.onboarding.texts import APPEAL_DECIDED, APPEAL_STAFF, TEXTS
+from aula_moderation.people.models import TelegramUser
 from aula_shared.db import session_scope
 
 

@@ -18,18 +18,15 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from aula_moderation import people
+from aula_moderation import task_names
 from aula_moderation.onboarding.common import button, delete, mention_of, now, send
 from aula_moderation.onboarding.models import Captcha
 from aula_moderation.onboarding.texts import TEXTS
-from aula_moderation.timers import ALL_PERMISSIONS
+from aula_moderation.people import records as people
+from aula_moderation.permissions import ALL_PERMISSIONS, NO_PERMISSIONS
 from aula_shared.db import session_scope
-from aula_shared.telegram.fields import CHAT_PERMISSIONS
 
 log = logging.getLogger(__name__)
-
-NO_PERMISSIONS = dict.fromkeys(CHAT_PERMISSIONS, False)
-DUE_TASK = "aula.moderation.onboarding_due"
 
 
 def math_question(rng: random.Random | None = None) -> tuple[str, str, list[str]]:
@@ -191,7 +188,7 @@ def wake_at(redis, send_task, due_at) -> None:
     second = math.ceil(due_at.timestamp())
     seconds = max(0.0, second - now().timestamp())
     if redis is None or redis.set(f"aula:onboarding:wake:{second}", 1, nx=True, ex=int(seconds) + 60):
-        send_task(DUE_TASK, (), seconds + 0.3)
+        send_task(task_names.ONBOARDING_DUE, (), seconds + 0.3)
 
 
 def check(session: Session, row: Captcha, choice: str) -> str:

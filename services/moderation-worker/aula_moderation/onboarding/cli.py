@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from aula_moderation.models import ManagedChat
+from aula_moderation.chats.models import ManagedChat
 from aula_moderation.onboarding import filters, settings
 from aula_moderation.onboarding.models import FilterRule, OnboardingSettings
 from aula_shared.cli import OperatorError

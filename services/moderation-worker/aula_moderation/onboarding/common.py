@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from aula_moderation import grants, people, timers
+from aula_moderation.people import records as people
+from aula_moderation.roles import grants
+from aula_moderation.timers import schedule as timers
 from aula_shared.i18n import language_for
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aula_moderation import people, timers
 from aula_moderation.onboarding.models import FilterRule
+from aula_moderation.people import records as people
+from aula_moderation.permissions import NO_PERMISSIONS
+from aula_moderation.timers import schedule as timers
 
 KINDS = ("substring", "regex")
 
@@ -89,7 +91,6 @@ def flooding(redis, chat_id: int, user_id: int, limit: int, seconds: float) -> b
 
 
 def mute_for_flood(session: Session, client, bot_id: int, chat_id: int, user_id: int, seconds: float) -> bool:
-    from aula_moderation.onboarding.captcha import NO_PERMISSIONS
 
     until = datetime.now(UTC) + timedelta(seconds=seconds)
     outcome = client.call(

@@ -6,8 +6,7 @@ from __future__ import annotations
 import html
 import logging
 
-from aula_moderation import network
-from aula_moderation.models import TelegramUser
+from aula_moderation.network import jobs as network
 from aula_moderation.onboarding import trust
 from aula_moderation.onboarding.common import (
     answer,
@@ -21,6 +20,7 @@ from aula_moderation.onboarding.common import (
 )
 from aula_moderation.onboarding.models import Trust
 from aula_moderation.onboarding.texts import RULES_URL, TEXTS
+from aula_moderation.people.models import TelegramUser
 from aula_shared.db import session_scope
 from aula_shared.i18n import language_for
 

@@ -15,7 +15,6 @@ import re
 
 from telegram import Update
 
-from aula_moderation import people
 from aula_moderation.onboarding import appeals, captcha, filters, gate, join_requests, settings, trust, welcome
 from aula_moderation.onboarding.common import (
     answer,
@@ -29,13 +28,14 @@ from aula_moderation.onboarding.common import (
 )
 from aula_moderation.onboarding.models import Captcha
 from aula_moderation.onboarding.texts import FILTER_ALERT, TEXTS
+from aula_moderation.people import records as people
+from aula_moderation.updates import callback_data, in_group, is_private
 from aula_shared.db import session_scope
 from aula_shared.i18n import language_for
-from aula_shared.router import Router, StopRouting
+from aula_shared.router import StopRouting
 
 log = logging.getLogger(__name__)
 
-GROUP_TYPES = ("group", "supergroup")
 STAFF_VERDICT = re.compile(r"^ob:a([lc]):(\d+)$")
 GROUP_BUTTON = re.compile(r"^ob:([cgvb]):(\d+)(?::(.+))?$")
 PRIVATE_BUTTON = re.compile(r"^ob:(?:r:(\d+):(.+)|(appeal))$")
@@ -47,17 +47,19 @@ def _config(context) -> dict:
     return context.cache["onboarding"]
 
 
-def _in_group(update: Update) -> bool:
-    return update.effective_chat is not None and update.effective_chat.type in GROUP_TYPES
+def is_staff_verdict(update: Update) -> bool:
+    """A staff member's verdict on an appeal, pressed in the staff chat."""
+    return bool(STAFF_VERDICT.match(callback_data(update)))
 
 
-def _private(update: Update) -> bool:
-    return update.effective_chat is not None and update.effective_chat.type == "private"
+def is_group_button(update: Update) -> bool:
+    """A CAPTCHA answer or a rules-gate button in a group."""
+    return in_group(update) and bool(GROUP_BUTTON.match(callback_data(update)))
 
 
-def _data(update: Update) -> str:
-    query = update.callback_query
-    return (query.data or "") if query is not None else ""
+def is_private_button(update: Update) -> bool:
+    """A join-request step or an appeal request, pressed in private."""
+    return is_private(update) and bool(PRIVATE_BUTTON.match(callback_data(update)))
 
 
 # -- joins and leaves ----------------------------------------------------------------------------------------
@@ -142,7 +144,7 @@ def on_leave(context, user_id: int) -> None:
 
 
 def on_group_button(context) -> None:
-    kind, target, extra = GROUP_BUTTON.match(_data(context.update)).groups()
+    kind, target, extra = GROUP_BUTTON.match(callback_data(context.update)).groups()
     chat, config = context.managed_chat(), _config(context)
     presser = context.update.callback_query.from_user
     lang = language(context, presser)
@@ -208,7 +210,7 @@ def on_join_request(context) -> None:
 
 
 def on_private_button(context) -> None:
-    row_id, step, appeal = PRIVATE_BUTTON.match(_data(context.update)).groups()
+    row_id, step, appeal = PRIVATE_BUTTON.match(callback_data(context.update)).groups()
     user = context.update.callback_query.from_user
     if appeal:
         appeals.request(context, user, language(context, user))
@@ -223,7 +225,7 @@ def on_private_message(context) -> None:
 
 
 def on_staff_verdict(context) -> None:
-    verdict, user_id = STAFF_VERDICT.match(_data(context.update)).groups()
+    verdict, user_id = STAFF_VERDICT.match(callback_data(context.update)).groups()
     appeals.decide(context, int(user_id), lift=verdict == "l")
     raise StopRouting
 
@@ -242,18 +244,6 @@ def _gated_sender(context):
                     user = None
         context.cache["gated"] = user
     return context.cache["gated"]
-
-
-def _content_message(update: Update) -> bool:
-    message = update.message
-    return (
-        message is not None
-        and _in_group(update)
-        and not message.new_chat_members
-        and message.left_chat_member is None
-        and not message.migrate_from_chat_id
-        and not message.migrate_to_chat_id
-    )
 
 
 def on_trust_gate(context) -> None:
@@ -316,17 +306,3 @@ def on_flood(context) -> None:
         with session_scope(context.database_url) as session:
             filters.mute_for_flood(session, context.client, context.bot_id, chat.id, user.id, config["flood_mute"])
         context.services.run_timers_in(float(config["flood_mute"]))
-
-
-def register(router: Router) -> None:
-    """Fractional groups place these between moderation's own (see the module docstring)."""
-    router.add(on_staff_verdict, lambda u: bool(STAFF_VERDICT.match(_data(u))), group=0.5)
-    router.add(on_member_change, lambda u: u.chat_member is not None and _in_group(u), group=2.1)
-    router.add(on_members_added, lambda u: _in_group(u) and bool(u.message and u.message.new_chat_members), group=2.1)
-    router.add(on_group_button, lambda u: _in_group(u) and bool(GROUP_BUTTON.match(_data(u))), group=2.2)
-    router.add(on_join_request, lambda u: u.chat_join_request is not None and _in_group(u), group=2.3)
-    router.add(on_private_button, lambda u: _private(u) and bool(PRIVATE_BUTTON.match(_data(u))), group=2.4)
-    router.add(on_private_message, lambda u: _private(u) and u.message is not None, group=2.4)
-    router.add(on_trust_gate, _content_message, group=2.5)
-    router.add(on_forbidden_words, _content_message, group=2.6)
-    router.add(on_flood, _content_message, group=2.7)

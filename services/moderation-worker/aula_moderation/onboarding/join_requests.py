@@ -17,11 +17,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aula_moderation import people
 from aula_moderation.onboarding import captcha, trust
 from aula_moderation.onboarding.common import button, now, send
 from aula_moderation.onboarding.models import Captcha
 from aula_moderation.onboarding.texts import TEXTS
+from aula_moderation.people import records as people
 from aula_shared.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ def _approve(session: Session, client, row: Captcha) -> None:
 
 
 def _title(session: Session, chat_id: int) -> str:
-    from aula_moderation.models import ManagedChat
+    from aula_moderation.chats.models import ManagedChat
 
     chat = session.get(ManagedChat, chat_id)
     return html.escape((chat.title if chat else None) or "")

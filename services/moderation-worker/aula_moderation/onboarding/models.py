@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from aula_moderation.models import Base, BigId, utcnow
+from aula_moderation.database import Base, BigId, utcnow
 
 
 class OnboardingSettings(Base):

@@ -1,0 +1,121 @@
+"""A chat's own events: a group migrating, an unmanaged chat told its id, joins and leaves cleaned up, bots
+added by non-staff removed, and the bot's own status in the chat."""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import UTC, datetime, timedelta
+
+from aula_moderation.chats import records as chats
+from aula_moderation.chats.settings import DEFAULT_NOTICE_DELAY
+from aula_moderation.commands import notices
+from aula_moderation.commands.texts import TEXTS
+from aula_moderation.network.models import WhitelistedBot
+from aula_moderation.roles import grants
+from aula_moderation.timers import schedule as timers
+from aula_shared.db import session_scope
+from aula_shared.i18n import language_for
+from aula_shared.router import StopRouting
+
+log = logging.getLogger(__name__)
+
+
+def on_group_migrated(context) -> None:
+    """Either side of a migration may arrive first (different chats drain in parallel): both carry it out."""
+    message = context.update.effective_message
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    else:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    if chats.migrate(context.database_url, old, new):
+        log.info("group migrated", extra={"chat_id": old, "to": new})
+
+
+def on_unmanaged_chat(context) -> None:
+    """A group nobody put under management: tell it its id once (so staff can add it), then ignore it."""
+    if context.managed_chat() is not None:
+        return
+    chat = context.update.effective_chat
+    told = context.chat_record() is not None  # an unmanaged record exists once the notice was claimed
+    if (
+        context.update.message is not None
+        and not told
+        and chats.claim_unmanaged_notice(context.database_url, chat.id, context.bot_id)
+    ):
+        user = context.update.effective_user
+        language = language_for(user.language_code if user else None, None, context.services.settings.default_language)
+        outcome = context.client.call(
+            "sendMessage",
+            chat_id=chat.id,
+            text=TEXTS.text("unmanaged_chat", language, chat_id=chat.id),
+            parse_mode="HTML",
+        )
+        if not outcome:
+            log.info("unmanaged-chat notice refused", extra=outcome.log_fields())
+    raise StopRouting
+
+
+def on_members_joined(context) -> None:
+    """Bots added by someone who is not staff are removed unless whitelisted; the join message is cleaned up."""
+    message = context.update.effective_message
+    chat = context.managed_chat()
+    adder = message.from_user
+    with session_scope(context.database_url) as session:
+        adder_is_staff = adder is not None and grants.powers(session, adder.id, chat.id).is_staff
+        whitelisted = {row.username for row in session.query(WhitelistedBot)}
+    for member in message.new_chat_members:
+        if not member.is_bot or member.id == context.bot_id or adder_is_staff:
+            continue
+        if (member.username or "").lower() in whitelisted:
+            continue
+        outcome = context.client.call("banChatMember", chat_id=chat.id, user_id=member.id)
+        log.info(
+            "removed a bot added by non-staff", extra={"chat_id": chat.id, "bot": member.username, "ok": bool(outcome)}
+        )
+    settings = chat.settings or {}
+    min_members = int(settings.get("clean_joins_min_members", 50))
+    count = context.client.call("getChatMemberCount", chat_id=chat.id)
+    if count and int(count.result) >= min_members:
+        delay = float(settings.get("join_message_delay", settings.get("notice_delay", DEFAULT_NOTICE_DELAY)))
+        with session_scope(context.database_url) as session:
+            timers.schedule(
+                session,
+                f"del:{chat.id}:{message.message_id}",
+                "delete_message",
+                datetime.now(UTC) + timedelta(seconds=delay),
+                bot_id=context.bot_id,
+                chat_id=chat.id,
+                message_id=message.message_id,
+            )
+        context.services.run_timers_in(delay)
+
+
+def on_member_left(context) -> None:
+    message = context.update.effective_message
+    notices.delete_now(context.client, message.chat.id, message.message_id)
+
+
+def on_my_chat_member(context) -> None:
+    change = context.update.my_chat_member
+    chat = context.managed_chat()
+    staff_chat = context.services.settings.staff_chat_id
+    new = change.new_chat_member
+    lost = (
+        new.status in ("left", "kicked")
+        or (
+            new.status == "administrator"
+            and not (getattr(new, "can_restrict_members", False) and getattr(new, "can_delete_messages", False))
+        )
+        or new.status in ("member", "restricted")
+    )
+    if not lost or staff_chat is None:
+        return
+    text = (
+        f"🤖 #BOT_STATUS_CHANGED in {html.escape(chat.title or '')} (<code>{chat.id}</code>): "
+        f"{change.old_chat_member.status} → {new.status}. Moderation there needs an admin bot that can delete "
+        "messages and restrict members."
+    )
+    outcome = context.client.call("sendMessage", chat_id=staff_chat, text=text, parse_mode="HTML")
+    if not outcome:
+        log.info("bot status alert refused", extra=outcome.log_fields())

@@ -1,0 +1,95 @@
+"""Group commands, each found in the registry and dispatched to its handler; and @admin reports."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from aula_moderation.commands import handling, notices, parser, registry
+from aula_moderation.commands.scene import Person, Scene, real_reply
+from aula_moderation.commands.texts import TEXTS
+from aula_moderation.log.models import Case
+from aula_moderation.people import records as people
+from aula_moderation.roles import grants
+from aula_shared.db import session_scope
+from aula_shared.i18n import language_for
+
+log = logging.getLogger(__name__)
+
+
+def on_command(context) -> None:
+    """A group message starting with "/": the registry's command it names, carried out if the issuer may."""
+    message = context.update.effective_message
+    head = parser.command_name(message.text)
+    if head is None:
+        return  # not one of ours
+    name, _star, addressed = head
+    spec = registry.find(name)
+    bot_username = context.services.bot_username(context.bot_id)
+    if addressed and bot_username and addressed.lower() != bot_username.lower():
+        return  # /ban@other_bot
+    sender = message.from_user
+    if message.sender_chat is not None or not people.is_person(sender):
+        if spec.anyone:  # nobody to act for, but the command message still goes
+            notices.delete_now(context.client, message.chat.id, message.message_id)
+        return  # anonymous admins and channels have no identity, hence no role
+    chat = context.managed_chat()
+    with session_scope(context.database_url) as session:
+        powers = grants.powers(session, sender.id, chat.id)
+    if not (spec.anyone or powers.may(name)):
+        return  # without permission: ignored, as in the original
+    if spec.targets:
+        handling.handle(context, chat, powers)
+    else:
+        registry.handler_of(spec)(context)
+
+
+def on_admin_report(context) -> None:
+    """@admin: staff scoped to this chat are told in STAFF_CHAT_ID, the reporter is thanked, the call deleted."""
+    message = context.update.effective_message
+    chat = context.managed_chat()
+    if (chat.settings or {}).get("ignore_admin_tagging"):
+        return
+    reporter = message.from_user
+    replied = real_reply(message)
+    with session_scope(context.database_url) as session:
+        staff = grants.staff_for(session, chat.id, ("superadmin", "administrator", "moderator"))
+        target = replied.from_user if replied is not None and people.is_person(replied.from_user) else None
+        session.add(
+            Case(
+                event="USER_CALLED_ADMIN",
+                chat_id=chat.id,
+                network=False,
+                target_id=target.id if target else None,
+                issuer_id=reporter.id if people.is_person(reporter) else None,
+                evidence=(replied.text or replied.caption) if replied is not None else None,
+                message_deleted=False,
+                starred=False,
+            )
+        )
+    staff_chat = context.services.settings.staff_chat_id
+    if staff_chat is not None:
+        link_chat = str(chat.id).removeprefix("-100")
+        lines = [
+            "🧑‍⚖️ A user has tagged @admin",
+            f"👤 Issuer: {Person.of(reporter).mention()} (<code>{reporter.id}</code>)",
+            f"👥 Group: {html.escape(chat.title or '')} (<code>{chat.id}</code>)",
+        ]
+        if replied is not None:
+            lines.append(f'💬 <a href="https://t.me/c/{link_chat}/{replied.message_id}">Reported message</a>')
+            if replied.text:
+                lines.append(f"<blockquote>{html.escape(replied.text[:500])}</blockquote>")
+        mentions = " ".join(f'<a href="tg://user?id={uid}">{uid}</a>' for uid in staff)
+        lines.append(f"Please respond: {mentions or '—'}")
+        outcome = context.client.call("sendMessage", chat_id=staff_chat, text="\n".join(lines), parse_mode="HTML")
+        if not outcome:
+            log.info("@admin report refused", extra=outcome.log_fields())
+    notices.delete_now(context.client, chat.id, message.message_id)
+    language = language_for(
+        reporter.language_code if reporter else None, chat.language, context.services.settings.default_language
+    )
+    scene = Scene(
+        context.services, context.bot_id, context.update.update_id, context.client, chat, message,
+        Person.of(reporter), None, parser.Command("admin"),
+    )  # fmt: skip
+    notices.send_ephemeral(scene, TEXTS.text("admin_thanks", language))

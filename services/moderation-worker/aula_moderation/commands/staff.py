@@ -1,0 +1,77 @@
+"""Superadmin commands in a managed group (research §3, "staff commands"):
+
+- `/whitelistbot @some_bot …` — these bots may be added by anyone (bots added by non-staff are otherwise removed);
+- `/ignore_admin` — toggles whether `@admin` calls in this chat are reported to the staff chat.
+
+The command message is deleted at once; the confirmation is a notice deleted after the chat's delay; the
+whitelisting is a case in the moderation log. Anyone but a superadmin scoped to the chat is ignored.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from sqlalchemy.orm.attributes import flag_modified
+
+from aula_moderation.chats.models import ManagedChat
+from aula_moderation.commands import cases, notices
+from aula_moderation.commands.parser import Command
+from aula_moderation.commands.scene import Person, Scene
+from aula_moderation.network.models import WhitelistedBot
+from aula_moderation.roles import grants
+from aula_shared.db import session_scope
+
+BOT_USERNAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{2,29}bot)$", re.IGNORECASE)
+
+
+def whitelist_bots(context) -> None:
+    """/whitelistbot @a_bot …"""
+    scene = _scene(context, "whitelistbot")
+    _whitelist(scene, (scene.message.text or "").split()[1:])
+
+
+def toggle_admin_calls(context) -> None:
+    """/ignore_admin"""
+    _toggle_admin_calls(_scene(context, "ignore_admin"))
+
+
+def _scene(context, name: str) -> Scene:
+    """The command message is deleted at once; the issuer may use the command (the dispatcher checked)."""
+    message = context.update.effective_message
+    chat = context.managed_chat()
+    with session_scope(context.database_url) as session:
+        powers = grants.powers(session, message.from_user.id, chat.id)
+    notices.delete_now(context.client, chat.id, message.message_id)
+    return Scene(
+        context.services, context.bot_id, context.update.update_id, context.client, chat, message,
+        Person.of(message.from_user), powers, Command(name),
+    )  # fmt: skip
+
+
+def _whitelist(scene: Scene, words: list[str]) -> None:
+    names = [match.group(1).lower() for word in words if (match := BOT_USERNAME.match(word))]
+    if not names:
+        notices.send_ephemeral(scene, "Usage: <code>/whitelistbot @some_bot …</code> (bot usernames end in bot)")
+        return
+    with session_scope(scene.services.database_url) as session:
+        if cases.already_done(session, scene, "WHITELIST_BOT", None):
+            return
+        for name in names:
+            if session.get(WhitelistedBot, name) is None:
+                session.add(WhitelistedBot(username=name, whitelisted_by=scene.issuer.id))
+        cases.new_case(session, scene, "WHITELIST_BOT", None, reason=" ".join(f"@{n}" for n in names))
+    scene.services.flush_log()
+    listed = ", ".join(f"@{html.escape(n)}" for n in names)
+    notices.send_ephemeral(scene, f"⚪ Whitelisted: {listed}. Anyone may add them to a group.")
+
+
+def _toggle_admin_calls(scene: Scene) -> None:
+    with session_scope(scene.services.database_url) as session:
+        chat = session.get(ManagedChat, scene.chat.id, with_for_update=True)
+        settings = dict(chat.settings or {})
+        settings["ignore_admin_tagging"] = ignoring = not settings.get("ignore_admin_tagging", False)
+        chat.settings = settings
+        flag_modified(chat, "settings")
+    state = "ignored here: they will not reach the staff" if ignoring else "reported to the staff again"
+    notices.send_ephemeral(scene, f"@admin calls are now {state}.")

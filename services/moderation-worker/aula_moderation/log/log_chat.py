@@ -1,0 +1,173 @@
+"""The moderation log: every case stored, and LOG_CHAT_ID told in the original's format.
+
+A log chat is one Telegram group: about 20 messages a minute, whatever the number of groups feeding it. Cases
+go to an outbox (moderation_log_outbox) and a flush task sends them: one message per case while the chat's
+budget allows, and when more are waiting than the budget holds, digests of many cases per message. Nothing is
+dropped: what does not fit waits for the next flush. The target message is forwarded at once (before a /del
+deletes it) when the budget allows; its text is in the case either way.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aula_moderation.chats.models import ManagedChat
+from aula_moderation.commands import registry
+from aula_moderation.log.models import Case, LogEntry
+from aula_moderation.people.models import TelegramUser
+from aula_shared.telegram import BotClient
+
+log = logging.getLogger(__name__)
+
+# Events that are no command's; each command's event and emoji come from its declaration (commands.registry).
+OTHER_EVENTS = {
+    "CHAT_DOES_NOT_EXIST": "❗️",
+    "USER_JOINED": "➕",
+    "USER_LEFT": "➖",
+    "NOT_ENOUGH_RIGHTS": "🔰",
+    "TELEGRAM_ERROR": "❗️",
+    "USER_CALLED_ADMIN": "🧑‍⚖️",
+    "BOT_STATUS_CHANGED": "🤖",
+}
+EVENTS = {**registry.EMOJI_OF_EVENT, **OTHER_EVENTS}
+
+PER_MINUTE = 18  # Telegram's 20 per minute per group, less a margin for clocks and other senders
+DIGEST_CHARS = 3800  # a message holds 4096; leave room for the digest's header
+
+
+def _budget_key(log_chat_id: int) -> str:
+    return f"aula:modlog:sent:{log_chat_id}"
+
+
+def budget_left(connection: redis.Redis, log_chat_id: int) -> int:
+    now = time.time()
+    key = _budget_key(log_chat_id)
+    connection.zremrangebyscore(key, 0, now - 60)
+    return PER_MINUTE - connection.zcard(key)
+
+
+def spend(connection: redis.Redis, log_chat_id: int) -> None:
+    now = time.time()
+    key = _budget_key(log_chat_id)
+    connection.zadd(key, {f"{now:.6f}": now})
+    connection.expire(key, 120)
+
+
+def forward_evidence(
+    connection: redis.Redis, client: BotClient, log_chat_id: int | None, chat_id: int, message_id: int
+) -> int | None:
+    """Forward the target message to the log chat now, if the budget allows; its id there, or None."""
+    if log_chat_id is None or budget_left(connection, log_chat_id) <= 1:
+        return None
+    spend(connection, log_chat_id)
+    outcome = client.call("forwardMessage", chat_id=log_chat_id, from_chat_id=chat_id, message_id=message_id)
+    if not outcome:
+        log.info("evidence forward refused", extra=outcome.log_fields())
+        return None
+    return outcome.result.get("message_id")
+
+
+def person(user: TelegramUser | None, user_id: int | None) -> str:
+    if user is None:
+        return f"{user_id} #uid_{user_id}" if user_id else "—"
+    handle = f" [@{user.username}]" if user.username else ""
+    return f"{html.escape(user.name)}{handle} #uid_{user.id}"
+
+
+def format_case(session: Session, case: Case, forwarded: bool) -> str:
+    chat = session.get(ManagedChat, case.chat_id) if case.chat_id else None
+    target = session.get(TelegramUser, case.target_id) if case.target_id else None
+    issuer = session.get(TelegramUser, case.issuer_id) if case.issuer_id else None
+    lines = [f"{EVENTS.get(case.event, '•')} #{case.event}{'*' if case.starred else ''}"]
+    if case.chat_id:
+        title = html.escape(chat.title or "") if chat else ""
+        lines.append(f"👥 Group: {title} #gid_{str(case.chat_id).lstrip('-')}")
+    if case.network:
+        lines.append("🌐 Scope: network")
+    if case.target_id:
+        lines.append(f"👤 Target user: {person(target, case.target_id)}")
+    if case.issuer_id:
+        lines.append(f"👮 Issuer: {person(issuer, case.issuer_id)}")
+    if case.until:
+        lines.append(f"⏳ Until date: {case.until.astimezone(UTC):%d/%m/%Y %H:%M} UTC")
+    if case.reason:
+        lines.append(f"💬 Reason: {html.escape(case.reason)}")
+    if forwarded:
+        lines.append("📜 Message: ⬆️")
+    elif case.evidence:
+        lines.append(f"📜 Message: <blockquote>{html.escape(case.evidence[:1000])}</blockquote>")
+    return "\n".join(lines)
+
+
+def enqueue(session: Session, case: Case, bot_id: int, forwarded_message_id: int | None = None) -> None:
+    """Queue a case for the log chat (in the case's transaction: a case is logged iff it is stored)."""
+    session.flush()
+    text = format_case(session, case, forwarded_message_id is not None)
+    session.add(LogEntry(case_id=case.id, bot_id=bot_id, text=text, forwarded_message_id=forwarded_message_id))
+
+
+def pending(session: Session, limit: int = 500) -> list[LogEntry]:
+    statement = select(LogEntry).where(LogEntry.sent_at.is_(None)).order_by(LogEntry.id).limit(limit)
+    return list(session.scalars(statement))
+
+
+def digests(entries: Iterable[LogEntry]) -> list[list[LogEntry]]:
+    """Entries packed into messages of at most DIGEST_CHARS characters, in order."""
+    packs: list[list[LogEntry]] = [[]]
+    size = 0
+    for entry in entries:
+        length = len(entry.text) + 2
+        if packs[-1] and size + length > DIGEST_CHARS:
+            packs.append([])
+            size = 0
+        packs[-1].append(entry)
+        size += length
+    return [pack for pack in packs if pack]
+
+
+def digest_text(pack: list[LogEntry]) -> str:
+    return f"🗂 #DIGEST {len(pack)} events\n\n" + "\n\n".join(entry.text for entry in pack)
+
+
+def flush(session: Session, connection: redis.Redis, clients, log_chat_id: int) -> int:
+    """Send what the budget allows; returns how many entries are still waiting."""
+    waiting = pending(session)
+    budget = budget_left(connection, log_chat_id)
+    if not waiting or budget <= 0:
+        return len(waiting)
+    now = datetime.now(UTC)
+    if len(waiting) <= budget:
+        for entry in waiting:
+            params = {"chat_id": log_chat_id, "text": entry.text, "parse_mode": "HTML"}
+            if entry.forwarded_message_id:
+                params["reply_parameters"] = {
+                    "message_id": entry.forwarded_message_id,
+                    "allow_sending_without_reply": True,
+                }
+            spend(connection, log_chat_id)
+            outcome = clients.for_bot(entry.bot_id).call("sendMessage", **params)
+            if not outcome:
+                log.warning("log message refused", extra=outcome.log_fields())
+            entry.sent_at = now
+            session.commit()
+        return 0
+    packs = digests(waiting)
+    for pack in packs[:budget]:
+        spend(connection, log_chat_id)
+        outcome = clients.for_bot(pack[0].bot_id).call(
+            "sendMessage", chat_id=log_chat_id, text=digest_text(pack), parse_mode="HTML"
+        )
+        if not outcome:
+            log.warning("log digest refused", extra=outcome.log_fields())
+        for entry in pack:
+            entry.sent_at, entry.digest = now, True
+        session.commit()
+    return sum(len(pack) for pack in packs[budget:])

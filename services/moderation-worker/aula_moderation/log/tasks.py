@@ -1,0 +1,50 @@
+"""The log chat's flush and the sweep that sends stats the cases the after-commit push missed."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from celery import Celery
+
+from aula_moderation import task_names
+from aula_moderation.log import log_chat, stats_events
+from aula_moderation.retry import retry_delay
+from aula_shared.db import session_scope
+from aula_shared.telegram import TelegramUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def register(app: Celery, runtime) -> None:
+    settings = runtime.settings
+
+    @app.task(name=task_names.FLUSH_LOG, bind=True, max_retries=None)
+    def flush_log(task) -> int:
+        if settings.log_chat_id is None:
+            return 0
+        connection = runtime.services().redis
+        lock = connection.lock("aula:modlog:flush", timeout=120, blocking_timeout=0)
+        if not lock.acquire(blocking=False):
+            # Another flush is running and may have looked before this entry was queued: look again soon.
+            runtime.send_task(task_names.FLUSH_LOG, (), 3.0)
+            return -1
+        try:
+            with session_scope(runtime.database_url) as session:
+                left = log_chat.flush(session, connection, runtime.services().bots, settings.log_chat_id)
+        except TelegramUnavailable as error:
+            raise task.retry(countdown=retry_delay(error, task.request.retries)) from None
+        finally:
+            lock.release()
+        if left:
+            runtime.send_task(task_names.FLUSH_LOG, (), 10.0)
+        return left
+
+    @app.task(name=task_names.PUBLISH_CASES)
+    def publish_cases() -> int:
+        """Cases whose stats event is still to send; -1 while Redis is down (the next beat tries again)."""
+        try:
+            return stats_events.sweep(runtime.database_url, runtime.services().redis)
+        except redis.RedisError as error:
+            log.warning("cases not sent to stats: Redis unavailable", extra={"error": str(error)[:200]})
+            return -1

@@ -1,0 +1,78 @@
+"""The reconciler: compare what Aula intends (running mutes and bans, network bans) with what Telegram reports
+(getChatMember), and repair drift — a mute an admin lifted by hand, a blocked user let back in."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from aula_moderation import permissions
+from aula_moderation.chats.models import ManagedChat
+from aula_moderation.network.models import BlockedUser
+from aula_moderation.people import records as people
+from aula_moderation.people.models import Membership
+from aula_moderation.timers.models import Timer
+
+log = logging.getLogger(__name__)
+
+LIMIT = 200  # checks per run: getChatMember is cheap but not free
+
+
+def _intended(session: Session) -> list[tuple[int, int, str, datetime | None]]:
+    """(chat, user, status Telegram should report, until) for every running timed action and network ban."""
+    now = datetime.now(UTC)
+    wanted = []
+    running = session.scalars(
+        select(Timer)
+        .where(Timer.done_at.is_(None), Timer.due_at > now, Timer.kind.in_(("unmute", "unban")))
+        .limit(LIMIT)
+    )
+    for timer in running:
+        wanted.append(
+            (timer.chat_id, timer.user_id, "restricted" if timer.kind == "unmute" else "kicked", timer.due_at)
+        )
+    blocked = select(BlockedUser.user_id)
+    present = session.execute(
+        select(Membership.chat_id, Membership.user_id)
+        .where(Membership.user_id.in_(blocked), Membership.status.in_(people.PRESENT))
+        .limit(LIMIT)
+    )
+    for chat_id, user_id in present:
+        entry = session.get(BlockedUser, user_id)
+        if entry is None or (entry.until is not None and entry.until <= now):
+            continue  # lapsed: its timer lifts it
+        wanted.append((chat_id, user_id, "kicked", entry.until if entry else None))
+    return wanted[:LIMIT]
+
+
+def run(session: Session, clients) -> dict[str, int]:
+    checked = repaired = 0
+    for chat_id, user_id, status, until in _intended(session):
+        chat = session.get(ManagedChat, chat_id)
+        if chat is None or not chat.managed:
+            continue
+        client = clients.for_bot(chat.bot_id)
+        checked += 1
+        member = client.call("getChatMember", chat_id=chat_id, user_id=user_id)
+        actual = member.result.get("status") if member else None
+        if actual == status:
+            continue
+        until_date = int(until.timestamp()) if until else 0
+        if status == "restricted":
+            outcome = client.call(
+                "restrictChatMember",
+                chat_id=chat_id,
+                user_id=user_id,
+                permissions=permissions.NO_PERMISSIONS,
+                until_date=until_date,
+            )
+        else:
+            outcome = client.call("banChatMember", chat_id=chat_id, user_id=user_id, until_date=until_date)
+        if outcome:
+            repaired += 1
+            people.set_membership(session, chat_id, user_id, status, until)
+            log.info("repaired drift", extra={"chat_id": chat_id, "user_id": user_id, "was": actual, "now": status})
+    return {"checked": checked, "repaired": repaired}

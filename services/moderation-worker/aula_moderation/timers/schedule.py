@@ -1,0 +1,97 @@
+"""Durable timers: every expiry is a row in moderation_timers, run by the `aula.moderation.timers` task.
+
+Beat runs the task every few seconds; scheduling a near timer also sends the task with a countdown, so a
+90-second notice deletion does not wait for beat. A restart of any process loses nothing: due rows stay due
+until a run marks them done. Rows are claimed with SKIP LOCKED on PostgreSQL, so runs in parallel never do a
+timer twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from aula_moderation.network.models import BlockedUser
+from aula_moderation.people import records as people
+from aula_moderation.permissions import ALL_PERMISSIONS
+from aula_moderation.timers.models import Timer
+from aula_shared.db import insert_for
+from aula_shared.telegram import BotClient
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BATCH = 200
+
+
+def schedule(
+    session: Session,
+    key: str,
+    kind: str,
+    due_at: datetime,
+    *,
+    bot_id: int | None = None,
+    chat_id: int | None = None,
+    user_id: int | None = None,
+    message_id: int | None = None,
+) -> None:
+    """Create or move the timer `key` (a newer /mute moves the unmute)."""
+    values = {
+        "kind": kind,
+        "due_at": due_at,
+        "bot_id": bot_id,
+        "chat_id": chat_id,
+        "user_id": user_id,
+        "message_id": message_id,
+        "done_at": None,
+        "attempts": 0,
+    }
+    statement = insert_for(session, Timer).values(key=key, **values)
+    session.execute(statement.on_conflict_do_update(index_elements=["key"], set_=values))
+
+
+def cancel(session: Session, *keys: str) -> None:
+    session.execute(update(Timer).where(Timer.key.in_(keys), Timer.done_at.is_(None)).values(done_at=datetime.now(UTC)))
+
+
+def claim_due(session: Session, now: datetime) -> list[Timer]:
+    statement = select(Timer).where(Timer.done_at.is_(None), Timer.due_at <= now).order_by(Timer.due_at).limit(BATCH)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    return list(session.scalars(statement))
+
+
+def run(session: Session, clients, timer: Timer) -> bool:
+    """Carry out one timer; True when it is done (refusals count as done: there is nothing left to do)."""
+    if timer.kind == "network_unban":
+        blocked = session.get(BlockedUser, timer.user_id)
+        if (
+            blocked is not None
+            and blocked.until is not None
+            and blocked.until <= datetime.now(UTC) + timedelta(seconds=5)
+        ):
+            session.delete(blocked)
+        return True
+    client: BotClient = clients.for_bot(timer.bot_id)
+    if timer.kind == "delete_message":
+        outcome = client.call("deleteMessage", chat_id=timer.chat_id, message_id=timer.message_id)
+    elif timer.kind == "unmute":
+        outcome = client.call(
+            "restrictChatMember", chat_id=timer.chat_id, user_id=timer.user_id, permissions=ALL_PERMISSIONS
+        )
+        if outcome:
+            people.set_membership(session, timer.chat_id, timer.user_id, "member")
+    elif timer.kind == "unban":
+        # Telegram lifts a timed ban itself; make sure, and record that the user may come back.
+        outcome = client.call("unbanChatMember", chat_id=timer.chat_id, user_id=timer.user_id, only_if_banned=True)
+        if outcome:
+            people.set_membership(session, timer.chat_id, timer.user_id, "left")
+    else:
+        log.warning("unknown timer kind", extra={"kind": timer.kind, "key": timer.key})
+        return True
+    if not outcome:
+        log.info("timer action refused", extra={"key": timer.key, **outcome.log_fields()})
+    return True
