@@ -25,12 +25,13 @@ run: install
 	$(BIN)/aula db upgrade
 	$(BIN)/aula run
 
-## Lint, format check, and the whole test suite against real PostgreSQL, Redis and Celery.
+## Lint, format check, import contracts, and the whole test suite against real PostgreSQL, Redis and Celery.
 test: install
 	bash scripts/ensure-services.sh
 	bash scripts/ensure-browser.sh $(BIN)/python
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 bench: install
@@ -41,6 +42,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -21,8 +21,9 @@ from staff_support import form_fields, staff_client
 from support import running, wait_until
 from telegram import User
 
+from aula_moderation import command_registry as registry
 from aula_moderation.commands import cases as command_cases
-from aula_moderation.commands import registry, scene
+from aula_moderation.commands import scene
 from aula_moderation.log import stats_events
 from aula_moderation.log.models import Case
 from aula_moderation.pipeline.context import Services

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 
 from celery import Celery
 
-from aula_moderation import task_names
+from aula_moderation import chat_actions, task_names
 from aula_moderation.chats import tasks as chat_tasks
+from aula_moderation.commands import actions as command_actions
 from aula_moderation.log import tasks as log_tasks
+from aula_moderation.network import jobs as network_jobs
 from aula_moderation.network import tasks as network_tasks
 from aula_moderation.network.pacing import Pacer
 from aula_moderation.onboarding import tasks as onboarding_tasks
@@ -66,6 +68,11 @@ class Runtime:
     def services(self) -> Services:
         connection = aula_redis.client(self.settings.require_redis())
         return Services(self.settings, self.database_url, BotClients(self.settings), connection, self.send_task)
+
+    @property
+    def timer_actions(self) -> dict:
+        """What each kind of timer does, from the domains that schedule them."""
+        return {**chat_actions.TIMER_ACTIONS, **command_actions.TIMER_ACTIONS, **network_jobs.TIMER_ACTIONS}
 
     @functools.cache  # noqa: B019
     def pacer(self) -> Pacer:

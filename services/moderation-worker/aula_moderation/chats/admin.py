@@ -18,9 +18,9 @@ from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
 
+from aula_moderation import staff_lookups as lookups
 from aula_moderation.chats import settings as chat_settings
 from aula_moderation.chats.models import ChatScope, ManagedChat
-from aula_moderation.staff import lookups
 from aula_shared.settings import LANGUAGES
 from aula_shared.staff import StaffModelView
 

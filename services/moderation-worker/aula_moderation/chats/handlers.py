@@ -1,20 +1,15 @@
-"""A chat's own events: a group migrating, an unmanaged chat told its id, joins and leaves cleaned up, bots
-added by non-staff removed, and the bot's own status in the chat."""
+"""A chat's own events: a group migrating, an unmanaged chat told its id, joins and leaves cleaned up, and the
+bot's own status in the chat."""
 
 from __future__ import annotations
 
 import html
 import logging
-from datetime import UTC, datetime, timedelta
 
+from aula_moderation import chat_actions
 from aula_moderation.chats import records as chats
 from aula_moderation.chats.settings import DEFAULT_NOTICE_DELAY
-from aula_moderation.commands import notices
-from aula_moderation.commands.texts import TEXTS
-from aula_moderation.network.models import WhitelistedBot
-from aula_moderation.roles import grants
-from aula_moderation.timers import schedule as timers
-from aula_shared.db import session_scope
+from aula_moderation.chats.texts import TEXTS
 from aula_shared.i18n import language_for
 from aula_shared.router import StopRouting
 
@@ -57,43 +52,20 @@ def on_unmanaged_chat(context) -> None:
 
 
 def on_members_joined(context) -> None:
-    """Bots added by someone who is not staff are removed unless whitelisted; the join message is cleaned up."""
+    """In a big enough group, the "X joined" message is deleted after a while."""
     message = context.update.effective_message
     chat = context.managed_chat()
-    adder = message.from_user
-    with session_scope(context.database_url) as session:
-        adder_is_staff = adder is not None and grants.powers(session, adder.id, chat.id).is_staff
-        whitelisted = {row.username for row in session.query(WhitelistedBot)}
-    for member in message.new_chat_members:
-        if not member.is_bot or member.id == context.bot_id or adder_is_staff:
-            continue
-        if (member.username or "").lower() in whitelisted:
-            continue
-        outcome = context.client.call("banChatMember", chat_id=chat.id, user_id=member.id)
-        log.info(
-            "removed a bot added by non-staff", extra={"chat_id": chat.id, "bot": member.username, "ok": bool(outcome)}
-        )
     settings = chat.settings or {}
     min_members = int(settings.get("clean_joins_min_members", 50))
     count = context.client.call("getChatMemberCount", chat_id=chat.id)
     if count and int(count.result) >= min_members:
         delay = float(settings.get("join_message_delay", settings.get("notice_delay", DEFAULT_NOTICE_DELAY)))
-        with session_scope(context.database_url) as session:
-            timers.schedule(
-                session,
-                f"del:{chat.id}:{message.message_id}",
-                "delete_message",
-                datetime.now(UTC) + timedelta(seconds=delay),
-                bot_id=context.bot_id,
-                chat_id=chat.id,
-                message_id=message.message_id,
-            )
-        context.services.run_timers_in(delay)
+        chat_actions.delete_later(context.services, context.bot_id, chat.id, message.message_id, delay)
 
 
 def on_member_left(context) -> None:
     message = context.update.effective_message
-    notices.delete_now(context.client, message.chat.id, message.message_id)
+    chat_actions.delete(context.client, message.chat.id, message.message_id)
 
 
 def on_my_chat_member(context) -> None:

@@ -121,3 +121,26 @@ def _act(
             )
     scene.services.flush_log()
     notify(scene, target, event, event_key, scene.command.duration if until else None, scene.command.reason)
+
+
+def _unmute(session, clients, timer):
+    outcome = clients.for_bot(timer.bot_id).call(
+        "restrictChatMember", chat_id=timer.chat_id, user_id=timer.user_id, permissions=ALL_PERMISSIONS
+    )
+    if outcome:
+        people.set_membership(session, timer.chat_id, timer.user_id, "member")
+    return outcome
+
+
+def _unban(session, clients, timer):
+    # Telegram lifts a timed ban itself; make sure, and record that the user may come back.
+    outcome = clients.for_bot(timer.bot_id).call(
+        "unbanChatMember", chat_id=timer.chat_id, user_id=timer.user_id, only_if_banned=True
+    )
+    if outcome:
+        people.set_membership(session, timer.chat_id, timer.user_id, "left")
+    return outcome
+
+
+# The timers /mute and /ban schedule, for the timers task (see timers.schedule.run).
+TIMER_ACTIONS = {"unmute": _unmute, "unban": _unban}

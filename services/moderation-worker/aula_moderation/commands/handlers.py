@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import logging
 
-from aula_moderation.commands import handling, notices, parser, registry
+from aula_moderation import chat_actions
+from aula_moderation import command_registry as registry
+from aula_moderation.commands import handling, notices, parser
 from aula_moderation.commands.scene import Person, Scene, real_reply
 from aula_moderation.commands.texts import TEXTS
 from aula_moderation.log.models import Case
@@ -31,7 +33,7 @@ def on_command(context) -> None:
     sender = message.from_user
     if message.sender_chat is not None or not people.is_person(sender):
         if spec.anyone:  # nobody to act for, but the command message still goes
-            notices.delete_now(context.client, message.chat.id, message.message_id)
+            chat_actions.delete(context.client, message.chat.id, message.message_id)
         return  # anonymous admins and channels have no identity, hence no role
     chat = context.managed_chat()
     with session_scope(context.database_url) as session:
@@ -84,7 +86,7 @@ def on_admin_report(context) -> None:
         outcome = context.client.call("sendMessage", chat_id=staff_chat, text="\n".join(lines), parse_mode="HTML")
         if not outcome:
             log.info("@admin report refused", extra=outcome.log_fields())
-    notices.delete_now(context.client, chat.id, message.message_id)
+    chat_actions.delete(context.client, chat.id, message.message_id)
     language = language_for(
         reporter.language_code if reporter else None, chat.language, context.services.settings.default_language
     )

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from aula_moderation import chat_actions
+from aula_moderation import command_registry as registry
 from aula_moderation.chats.models import ManagedChat
-from aula_moderation.commands import parser, registry
+from aula_moderation.commands import parser
 from aula_moderation.commands.cases import record
-from aula_moderation.commands.notices import delete_now, usage
+from aula_moderation.commands.notices import usage
 from aula_moderation.commands.parser import Command, UsageError
 from aula_moderation.commands.scene import Person, Scene, real_reply
 from aula_moderation.commands.targets import resolve
@@ -31,7 +33,7 @@ def handle(context, chat: ManagedChat, powers: Powers) -> None:
     try:
         command = parser.parse(text, message.entities or (), has_reply=replied is not None)
     except UsageError as error:
-        delete_now(client, chat.id, message.message_id)
+        chat_actions.delete(client, chat.id, message.message_id)
         scene = Scene(
             context.services, context.bot_id, context.update.update_id, client, chat, message,
             Person.of(sender), powers, Command(name),
@@ -44,7 +46,7 @@ def handle(context, chat: ManagedChat, powers: Powers) -> None:
         context.services, context.bot_id, context.update.update_id, client, chat, message,
         Person.of(sender), powers, command,
     )  # fmt: skip
-    delete_now(client, chat.id, message.message_id)  # command messages go at once
+    chat_actions.delete(client, chat.id, message.message_id)  # command messages go at once
     carry_out(scene, replied)
 
 
@@ -67,7 +69,7 @@ def carry_out(scene: Scene, replied: Any) -> None:
             replied.message_id,
         )
     if deletes_replied:
-        delete_now(scene.client, scene.chat.id, replied.message_id)
+        chat_actions.delete(scene.client, scene.chat.id, replied.message_id)
         scene.replied_deleted = True
     handler = registry.handler_of(registry.find(command.name))
     if command.name == "del":  # one case for the message, whoever wrote it

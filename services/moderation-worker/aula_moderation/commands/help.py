@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import html
 
-from aula_moderation.commands import notices, registry
+from aula_moderation import chat_actions
+from aula_moderation import command_registry as registry
+from aula_moderation.commands import notices
 from aula_moderation.commands.parser import Command
 from aula_moderation.commands.scene import Person, Scene
 from aula_moderation.commands.texts import TEXTS
@@ -18,7 +20,7 @@ def on_help(context) -> None:
     chat = context.managed_chat()
     with session_scope(context.database_url) as session:
         powers = grants.powers(session, message.from_user.id, chat.id)
-    notices.delete_now(context.client, chat.id, message.message_id)
+    chat_actions.delete(context.client, chat.id, message.message_id)
     scene = Scene(
         context.services, context.bot_id, context.update.update_id, context.client, chat, message,
         Person.of(message.from_user), powers, Command("help"),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from aula_moderation.command_registry import EVENT_OF
 from aula_moderation.commands.actions import _until
 from aula_moderation.commands.cases import already_done, new_case
 from aula_moderation.commands.notices import notify
-from aula_moderation.commands.registry import EVENT_OF
 from aula_moderation.commands.scene import Person, Scene
 from aula_moderation.network import jobs as network
 from aula_shared.db import session_scope

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from aula_moderation import chat_actions
 from aula_moderation.chats.settings import DEFAULT_NOTICE_DELAY
 from aula_moderation.commands.scene import Person, Scene
 from aula_moderation.commands.texts import TEXTS
 from aula_moderation.log import log_chat as modlog
-from aula_moderation.timers import schedule as timers
-from aula_shared.db import session_scope
 from aula_shared.i18n import language_for
-from aula_shared.telegram import BotClient
 
 log = logging.getLogger(__name__)
-
-
-def delete_now(client: BotClient, chat_id: int, message_id: int) -> None:
-    outcome = client.call("deleteMessage", chat_id=chat_id, message_id=message_id)
-    if not outcome:
-        log.info("delete refused", extra=outcome.log_fields())
 
 
 def send_ephemeral(scene: Scene, text: str) -> None:
@@ -40,18 +32,7 @@ def send_ephemeral(scene: Scene, text: str) -> None:
         log.info("notice refused", extra=outcome.log_fields())
         return
     delay = float(scene.setting("notice_delay", DEFAULT_NOTICE_DELAY))
-    message_id = outcome.result["message_id"]
-    with session_scope(scene.services.database_url) as session:
-        timers.schedule(
-            session,
-            f"del:{scene.chat.id}:{message_id}",
-            "delete_message",
-            datetime.now(UTC) + timedelta(seconds=delay),
-            bot_id=scene.bot_id,
-            chat_id=scene.chat.id,
-            message_id=message_id,
-        )
-    scene.services.run_timers_in(delay)
+    chat_actions.delete_later(scene.services, scene.bot_id, scene.chat.id, outcome.result["message_id"], delay)
 
 
 def usage(scene: Scene, key: str, values: dict | None = None, **more: Any) -> None:

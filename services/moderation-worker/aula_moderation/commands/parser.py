@@ -21,19 +21,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from aula_moderation.commands.registry import NAMES, TARGETED, TIMED
+from aula_moderation.command_registry import NAMES, TARGETED, TIMED
+from aula_moderation.durations import MAX_DURATION, MIN_DURATION, parse_duration
 
 MAX_TARGETS = 20
 MAX_REASON = 500
-# Telegram reads an until_date more than 366 days away as "forever": longer durations are refused, not
-# silently made permanent.
-MAX_DURATION = timedelta(days=366)
-MIN_DURATION = timedelta(minutes=1)
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]{1,32})(?P<star1>\*)?(?:@(?P<bot>[A-Za-z0-9_]{3,32}))?(?P<star2>\*)?")
-_DURATION = re.compile(r"^(?:\d{1,4}[mhdw])+$", re.IGNORECASE)
-_DURATION_PART = re.compile(r"(\d{1,4})([mhdw])", re.IGNORECASE)
-_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _USERNAME = re.compile(r"^@([A-Za-z][A-Za-z0-9_]{2,31})$")
 _USER_ID = re.compile(r"^\d{1,20}$")
 
@@ -64,14 +58,6 @@ class UsageError(Exception):
     command: str
     problem: str
     detail: dict[str, Any] = field(default_factory=dict)
-
-
-def parse_duration(token: str) -> timedelta | None:
-    """`30m` `2h` `7d` `1w` `1h30m` → timedelta; None when the token is not a duration at all."""
-    if not _DURATION.match(token):
-        return None
-    seconds = sum(int(amount) * _UNITS[unit.lower()] for amount, unit in _DURATION_PART.findall(token))
-    return timedelta(seconds=seconds)
 
 
 def command_name(text: str | None) -> tuple[str, bool, str | None] | None:

@@ -10,19 +10,17 @@ whitelisting is a case in the moderation log. Anyone but a superadmin scoped to 
 from __future__ import annotations
 
 import html
-import re
 
 from sqlalchemy.orm.attributes import flag_modified
 
+from aula_moderation import chat_actions
 from aula_moderation.chats.models import ManagedChat
 from aula_moderation.commands import cases, notices
 from aula_moderation.commands.parser import Command
 from aula_moderation.commands.scene import Person, Scene
-from aula_moderation.network.models import WhitelistedBot
+from aula_moderation.network.models import BOT_USERNAME, WhitelistedBot
 from aula_moderation.roles import grants
 from aula_shared.db import session_scope
-
-BOT_USERNAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{2,29}bot)$", re.IGNORECASE)
 
 
 def whitelist_bots(context) -> None:
@@ -42,7 +40,7 @@ def _scene(context, name: str) -> Scene:
     chat = context.managed_chat()
     with session_scope(context.database_url) as session:
         powers = grants.powers(session, message.from_user.id, chat.id)
-    notices.delete_now(context.client, chat.id, message.message_id)
+    chat_actions.delete(context.client, chat.id, message.message_id)
     return Scene(
         context.services, context.bot_id, context.update.update_id, context.client, chat, message,
         Person.of(message.from_user), powers, Command(name),

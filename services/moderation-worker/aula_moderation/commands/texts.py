@@ -1,17 +1,10 @@
 """Moderation's texts, Italian and English (Telegram HTML). The log chat's format is fixed English (log.py)."""
 
+from aula_moderation.chats.texts import RULES_URL
 from aula_shared.i18n import Catalog
-
-RULES_URL = "https://studentiunimi.it/rules/"
 
 TEXTS = Catalog(
     {
-        "unmanaged_chat": {
-            "it": "Questo gruppo non è gestito da Aula: qui non modero nulla.\n"
-            "Per aggiungerlo, lo staff usi l'id della chat: <code>{chat_id}</code>",
-            "en": "This group is not managed by Aula, so I do not moderate it.\n"
-            "To add it, staff can use the chat id: <code>{chat_id}</code>",
-        },
         # Group notices: "<emoji> User <mention> <event>[ for <duration>][ for: <reason>]" + the rules link.
         "notice": {
             "it": "{emoji} L'utente {mention} è stato {event}{duration}{reason}\n"

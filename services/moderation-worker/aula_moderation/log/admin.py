@@ -13,10 +13,10 @@ from flask_admin.contrib.sqla.filters import (
 )
 from markupsafe import Markup
 
+from aula_moderation import staff_lookups as lookups
 from aula_moderation.log.log_chat import EVENTS
 from aula_moderation.log.models import Case
-from aula_moderation.staff import lookups
-from aula_moderation.staff.lookups import ReadOnlyView
+from aula_moderation.staff_lookups import ReadOnlyView
 
 
 def _short(text: str | None, width: int = 80) -> str:

@@ -19,8 +19,8 @@ import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aula_moderation import command_registry as registry
 from aula_moderation.chats.models import ManagedChat
-from aula_moderation.commands import registry
 from aula_moderation.log.models import Case, LogEntry
 from aula_moderation.people.models import TelegramUser
 from aula_shared.telegram import BotClient

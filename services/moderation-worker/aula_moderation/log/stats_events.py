@@ -30,7 +30,7 @@ from sqlalchemy import Engine, event, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session
 
-from aula_moderation.commands import registry
+from aula_moderation import command_registry as registry
 from aula_moderation.log.models import Case
 from aula_shared.db import session_scope
 from aula_shared.mailbox import celery_message, queue_name

@@ -18,16 +18,15 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import IntegerField, StringField, ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
+from aula_moderation import staff_lookups as lookups
 from aula_moderation import task_names, worker_requests
 from aula_moderation.chats import records as chats
-from aula_moderation.commands.parser import MAX_DURATION, MIN_DURATION, parse_duration
-from aula_moderation.commands.staff import BOT_USERNAME
+from aula_moderation.durations import MAX_DURATION, MIN_DURATION, parse_duration
 from aula_moderation.log import log_chat as modlog
 from aula_moderation.log import stats_events
 from aula_moderation.log.models import Case
 from aula_moderation.network import jobs as network
-from aula_moderation.network.models import BlockedUser, WhitelistedBot
-from aula_moderation.staff import lookups
+from aula_moderation.network.models import BOT_USERNAME, BlockedUser, WhitelistedBot
 from aula_shared.redis import client as redis_client
 from aula_shared.settings import Settings
 from aula_shared.staff import StaffModelView

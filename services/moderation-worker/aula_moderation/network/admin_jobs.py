@@ -8,9 +8,9 @@ from flask_admin.contrib.sqla.filters import (
 )
 from sqlalchemy import func, select
 
+from aula_moderation import staff_lookups as lookups
 from aula_moderation.network.models import JobResult, NetworkJob
-from aula_moderation.staff import lookups
-from aula_moderation.staff.lookups import ReadOnlyView
+from aula_moderation.staff_lookups import ReadOnlyView
 
 RESULTS = ("done", "not_member", "no_rights", "failed", "pending")
 

@@ -140,7 +140,9 @@ def on_button(context) -> None:
 
 
 def report(session, clients, job: NetworkJob) -> None:
-    """The delivery report, to the issuer in private, once the job is done."""
+    """The delivery report, to the issuer in private, once a broadcast's job is done (nothing for other jobs)."""
+    if job.kind != "broadcast":
+        return
     counts = network.summary(session, job.id)
     lines = [f"📡 Broadcast {job.id} delivered: {counts.get('done', 0)} of {sum(counts.values())} groups."]
     lines += [f"• {result}: {count}" for result, count in sorted(counts.items()) if result != "done"]

@@ -11,12 +11,14 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aula_moderation.chats.models import ManagedChat
+from aula_moderation.log.models import Case
 from aula_moderation.network.models import BlockedUser, JobResult, NetworkJob
 from aula_moderation.people import records as people
 from aula_moderation.people.models import Membership
@@ -114,10 +116,17 @@ def classify(outcome: Outcome) -> tuple[str, str | None]:
     return "failed", outcome.description
 
 
-def run_job(session: Session, clients, job_id: int, pace: Callable[[int], None] | None = None) -> bool:
+def run_job(
+    session: Session,
+    clients,
+    job_id: int,
+    pace: Callable[[int], None] | None = None,
+    on_done: Callable[[Session, Any, NetworkJob], None] | None = None,
+) -> bool:
     """Work through the job's pending chats; True when none is left. Flood waits propagate (retry later).
 
-    `pace(bot_id)` waits for the bot's next bulk slot (see pacing.py) before each call.
+    `pace(bot_id)` waits for the bot's next bulk slot (see pacing.py) before each call; `on_done(session, clients,
+    job)` runs once, by the run that finishes the job (a broadcast's delivery report).
     """
     job = session.get(NetworkJob, job_id)
     if job is None or job.status != "running":  # done, or a broadcast still a draft / discarded
@@ -158,17 +167,13 @@ def run_job(session: Session, clients, job_id: int, pace: Callable[[int], None] 
             session.commit()  # each chat's result is kept even if a later call raises FloodWait
     job.status, job.finished_at = "done", datetime.now(UTC)
     session.commit()
-    if job.kind == "broadcast":
-        from aula_moderation.network import broadcast
-
-        broadcast.report(session, clients, job)
+    if on_done is not None:
+        on_done(session, clients, job)
     return True
 
 
 def broadcast_text(session: Session, job_id: int) -> str:
     """The broadcast as Telegram HTML (a case stored before formatting was kept has only its plain text)."""
-    from aula_moderation.log.models import Case
-
     case = session.scalars(select(Case).where(Case.job_id == job_id, Case.event == "BROADCAST")).first()
     if case is None:
         return ""
@@ -180,3 +185,18 @@ def summary(session: Session, job_id: int) -> dict[str, int]:
     for result in session.scalars(select(JobResult.result).where(JobResult.job_id == job_id)):
         counts[result] = counts.get(result, 0) + 1
     return counts
+
+
+def _expire_block(session: Session, _clients, timer) -> None:
+    """A timed network ban ends: off the blocklist (a later ban of the same user moved the timer already)."""
+    blocked = session.get(BlockedUser, timer.user_id)
+    if (
+        blocked is not None
+        and blocked.until is not None
+        and as_utc(blocked.until) <= datetime.now(UTC) + timedelta(seconds=5)
+    ):
+        session.delete(blocked)
+
+
+# The timers network bans schedule, for the timers task (see timers.schedule.run).
+TIMER_ACTIONS = {"network_unban": _expire_block}

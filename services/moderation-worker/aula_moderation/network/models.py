@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import (
@@ -27,6 +28,10 @@ class BlockedUser(Base):
     until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # None: permanent
     issuer_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# A bot's username, as /whitelistbot and the staff admin accept it (bot usernames end in "bot").
+BOT_USERNAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{2,29}bot)$", re.IGNORECASE)
 
 
 class WhitelistedBot(Base):

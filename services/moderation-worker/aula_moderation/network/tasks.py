@@ -8,7 +8,7 @@ import httpx
 from celery import Celery
 
 from aula_moderation import task_names
-from aula_moderation.network import blocklist, reconcile
+from aula_moderation.network import blocklist, broadcast, reconcile
 from aula_moderation.network import jobs as network
 from aula_moderation.retry import retry_delay
 from aula_shared.db import session_scope
@@ -22,7 +22,9 @@ def register(app: Celery, runtime) -> None:
     def network_job(task, job_id: int) -> dict:
         try:
             with session_scope(runtime.database_url) as session:
-                network.run_job(session, runtime.services().bots, job_id, pace=runtime.pacer())
+                network.run_job(
+                    session, runtime.services().bots, job_id, pace=runtime.pacer(), on_done=broadcast.report
+                )
                 return network.summary(session, job_id)
         except TelegramUnavailable as error:
             raise task.retry(countdown=retry_delay(error, task.request.retries)) from None

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import html
 
+from aula_moderation.chat_actions import answer, button, send
 from aula_moderation.network import jobs as network
-from aula_moderation.onboarding.common import answer, button, is_staff_anywhere, mention, now, send
+from aula_moderation.onboarding.common import is_staff_anywhere, mention, now
 from aula_moderation.onboarding.models import Appeal
 from aula_moderation.onboarding.texts import APPEAL_DECIDED, APPEAL_STAFF, TEXTS
 from aula_moderation.people.models import TelegramUser

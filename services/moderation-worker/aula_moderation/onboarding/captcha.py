@@ -19,7 +19,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from aula_moderation import task_names
-from aula_moderation.onboarding.common import button, delete, mention_of, now, send
+from aula_moderation.chat_actions import button, delete, send
+from aula_moderation.onboarding.common import mention_of, now
 from aula_moderation.onboarding.models import Captcha
 from aula_moderation.onboarding.texts import TEXTS
 from aula_moderation.people import records as people

@@ -6,18 +6,10 @@ from __future__ import annotations
 import html
 import logging
 
+from aula_moderation.chat_actions import answer, button, delete, send, url_button
 from aula_moderation.network import jobs as network
 from aula_moderation.onboarding import trust
-from aula_moderation.onboarding.common import (
-    answer,
-    button,
-    delete,
-    is_staff_here,
-    mention,
-    mention_of,
-    send,
-    url_button,
-)
+from aula_moderation.onboarding.common import is_staff_here, mention, mention_of
 from aula_moderation.onboarding.models import Trust
 from aula_moderation.onboarding.texts import RULES_URL, TEXTS
 from aula_moderation.people.models import TelegramUser

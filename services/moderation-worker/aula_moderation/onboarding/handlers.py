@@ -15,17 +15,9 @@ import re
 
 from telegram import Update
 
+from aula_moderation.chat_actions import answer, delete, send
 from aula_moderation.onboarding import appeals, captcha, filters, gate, join_requests, settings, trust, welcome
-from aula_moderation.onboarding.common import (
-    answer,
-    delete,
-    is_staff_here,
-    language,
-    mention_of,
-    now,
-    real_sender,
-    send,
-)
+from aula_moderation.onboarding.common import is_staff_here, language, mention_of, now, real_sender
 from aula_moderation.onboarding.models import Captcha
 from aula_moderation.onboarding.texts import FILTER_ALERT, TEXTS
 from aula_moderation.people import records as people
@@ -291,9 +283,11 @@ def on_forbidden_words(context) -> None:
         notice = send(
             context.client, chat.id, TEXTS.text("forbidden_word", language(context, user), mention=mention_of(user))
         )
-        from aula_moderation.onboarding.common import delete_later
+        from aula_moderation.chat_actions import delete_later
 
-        delete_later(context, chat.id, notice, float((chat.settings or {}).get("notice_delay", 90)))
+        delete_later(
+            context.services, context.bot_id, chat.id, notice, float((chat.settings or {}).get("notice_delay", 90))
+        )
         raise StopRouting
 
 

@@ -17,8 +17,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aula_moderation.chat_actions import button, send
 from aula_moderation.onboarding import captcha, trust
-from aula_moderation.onboarding.common import button, now, send
+from aula_moderation.onboarding.common import now
 from aula_moderation.onboarding.models import Captcha
 from aula_moderation.onboarding.texts import TEXTS
 from aula_moderation.people import records as people
@@ -143,6 +144,6 @@ def _title(session: Session, chat_id: int) -> str:
 
 
 def _answer(context, text: str | None = None, alert: bool = False) -> None:
-    from aula_moderation.onboarding.common import answer
+    from aula_moderation.chat_actions import answer
 
     answer(context, text, alert)

@@ -1,6 +1,6 @@
 """Onboarding's texts, Italian and English (Telegram HTML). MozIta's phrases, adapted."""
 
-from aula_moderation.commands.texts import RULES_URL
+from aula_moderation.chats.texts import RULES_URL
 from aula_shared.i18n import Catalog
 
 __all__ = ["RULES_URL", "TEXTS"]

@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aula_moderation.onboarding.common import delete_later, mention, now, send, url_button, utc
+from aula_moderation.chat_actions import delete_later, send, url_button
+from aula_moderation.onboarding.common import mention, now, utc
 from aula_moderation.onboarding.models import WelcomeSent, WelcomeTemplate
 from aula_moderation.onboarding.texts import TEXTS
 from aula_shared.db import insert_for, session_scope
@@ -170,5 +171,5 @@ def greet_many(context, chat, config: dict, users: list[Any], language: str) -> 
     text = render(template, language, users=users, title=chat.title or "")
     keyboard = [[url_button(label, url)] for label, url in buttons]
     message_id = send(context.client, chat.id, text, keyboard or None)
-    delete_later(context, chat.id, message_id, config["welcome_delete_after"])
+    delete_later(context.services, context.bot_id, chat.id, message_id, config["welcome_delete_after"])
     return message_id

@@ -14,7 +14,6 @@ from aula_moderation.commands import handlers as commands
 from aula_moderation.network import broadcast
 from aula_moderation.network import handlers as network
 from aula_moderation.onboarding import handlers as onboarding
-from aula_moderation.people import handlers as people
 from aula_moderation.pipeline.context import Context, flush_writes
 from aula_moderation.updates import (
     in_group,
@@ -95,9 +94,9 @@ STAGES: tuple[Stage, ...] = (
     ),
     stage(
         "people and network bans",
-        (MEMBERS, in_group, people.on_chat_member),
+        (MEMBERS, in_group, network.on_chat_member),
         (JOIN_REQUESTS, in_group, network.on_join_request),
-        (MESSAGES, in_group, people.on_message_sender),
+        (MESSAGES, in_group, network.on_message_sender),
     ),
     stage(
         "newcomers: CAPTCHA, welcome, rules gate",
@@ -114,6 +113,7 @@ STAGES: tuple[Stage, ...] = (
     stage("trust gate", (MESSAGES, is_content_message, onboarding.on_trust_gate)),
     stage("forbidden words", (MESSAGES, is_content_message, onboarding.on_forbidden_words)),
     stage("antiflood", (MESSAGES, is_content_message, onboarding.on_flood)),
+    stage("bots added by non-staff", (MESSAGES, _members_added, network.on_bots_added)),
     stage(
         "service messages",
         (MESSAGES, _members_added, chats.on_members_joined),

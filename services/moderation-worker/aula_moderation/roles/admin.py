@@ -13,11 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from aula_moderation.commands.registry import NAMES as COMMANDS
+from aula_moderation import staff_lookups as lookups
+from aula_moderation.command_registry import NAMES as COMMANDS
 from aula_moderation.roles import grants
 from aula_moderation.roles.models import Role
 from aula_moderation.roles.powers import MAX_TITLE, RIGHTS, ROLES
-from aula_moderation.staff import lookups
 from aula_shared.settings import Settings
 from aula_shared.staff import StaffModelView
 

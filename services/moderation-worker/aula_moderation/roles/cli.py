@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from aula_moderation.commands.registry import NAMES as COMMANDS
+from aula_moderation.command_registry import NAMES as COMMANDS
 from aula_moderation.roles import grants
 from aula_moderation.roles.models import Role
 from aula_moderation.roles.powers import RIGHTS, ROLES

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from aula_moderation import reads, worker_requests
 from aula_moderation.chats.models import ChatScope as ChatScopeRow
-from aula_moderation.commands.registry import NAMES as COMMANDS
+from aula_moderation.command_registry import NAMES as COMMANDS
 from aula_moderation.roles.models import Role
 from aula_moderation.roles.powers import MAX_TITLE, RIGHTS, ROLES, ChatScope, Powers, RoleGrant, merge
 from aula_moderation.task_names import APPLY_ROLES

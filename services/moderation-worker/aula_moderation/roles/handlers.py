@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aula_moderation.commands import notices
+from aula_moderation import chat_actions
 from aula_moderation.people import records as people
 from aula_moderation.roles import special
 from aula_shared.db import session_scope
@@ -11,7 +11,7 @@ from aula_shared.db import session_scope
 def on_claim(context) -> None:
     message = context.update.effective_message
     chat = context.managed_chat()
-    notices.delete_now(context.client, chat.id, message.message_id)
+    chat_actions.delete(context.client, chat.id, message.message_id)
     if message.sender_chat is not None or not people.is_person(message.from_user):
         return
     with session_scope(context.database_url) as session:

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from aula_moderation.commands import registry
+from aula_moderation import command_registry as registry
 
 ROLES = (  # title priority, highest first
     registry.SUPERADMIN,

@@ -9,21 +9,22 @@ timer twice.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from aula_moderation.network.models import BlockedUser
-from aula_moderation.people import records as people
-from aula_moderation.permissions import ALL_PERMISSIONS
 from aula_moderation.timers.models import Timer
 from aula_shared.db import insert_for
-from aula_shared.telegram import BotClient
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+
+# What a timer of one kind does: (session, the bot clients, the timer) → Telegram's outcome, or None.
+TimerAction = Callable[[Session, Any, Timer], Any]
 BATCH = 200
 
 
@@ -64,34 +65,14 @@ def claim_due(session: Session, now: datetime) -> list[Timer]:
     return list(session.scalars(statement))
 
 
-def run(session: Session, clients, timer: Timer) -> bool:
-    """Carry out one timer; True when it is done (refusals count as done: there is nothing left to do)."""
-    if timer.kind == "network_unban":
-        blocked = session.get(BlockedUser, timer.user_id)
-        if (
-            blocked is not None
-            and blocked.until is not None
-            and blocked.until <= datetime.now(UTC) + timedelta(seconds=5)
-        ):
-            session.delete(blocked)
-        return True
-    client: BotClient = clients.for_bot(timer.bot_id)
-    if timer.kind == "delete_message":
-        outcome = client.call("deleteMessage", chat_id=timer.chat_id, message_id=timer.message_id)
-    elif timer.kind == "unmute":
-        outcome = client.call(
-            "restrictChatMember", chat_id=timer.chat_id, user_id=timer.user_id, permissions=ALL_PERMISSIONS
-        )
-        if outcome:
-            people.set_membership(session, timer.chat_id, timer.user_id, "member")
-    elif timer.kind == "unban":
-        # Telegram lifts a timed ban itself; make sure, and record that the user may come back.
-        outcome = client.call("unbanChatMember", chat_id=timer.chat_id, user_id=timer.user_id, only_if_banned=True)
-        if outcome:
-            people.set_membership(session, timer.chat_id, timer.user_id, "left")
-    else:
+def run(session: Session, clients, timer: Timer, actions: Mapping[str, TimerAction]) -> bool:
+    """Carry out one timer with the action its domain declared for its kind; True when it is done (a refusal
+    counts as done: there is nothing left to do)."""
+    action = actions.get(timer.kind)
+    if action is None:
         log.warning("unknown timer kind", extra={"kind": timer.kind, "key": timer.key})
         return True
-    if not outcome:
+    outcome = action(session, clients, timer)
+    if outcome is not None and not outcome:
         log.info("timer action refused", extra={"key": timer.key, **outcome.log_fields()})
     return True

@@ -20,7 +20,7 @@ def register(app: Celery, runtime) -> None:
         with session_scope(runtime.database_url) as session:
             for timer in timers.claim_due(session, datetime.now(UTC)):
                 try:
-                    finished = timers.run(session, runtime.services().bots, timer)
+                    finished = timers.run(session, runtime.services().bots, timer, runtime.timer_actions)
                 except TelegramUnavailable as error:
                     session.commit()
                     raise task.retry(countdown=retry_delay(error, task.request.retries)) from None

@@ -11,12 +11,15 @@ from datetime import UTC, datetime, time, timedelta
 from flask import g
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.model.filters import BaseDateFilter
-from sqlalchemy import or_, select
+from sqlalchemy import column, or_, select, table
 from sqlalchemy.orm import Session
 
-from aula_moderation.chats.models import ManagedChat
-from aula_moderation.people.models import TelegramUser
 from aula_shared.staff import StaffModelView
+
+# The names this module shows, read by table: every domain's pages use it, chats' and people's too, so it
+# imports neither domain's models.
+TelegramUser = table("moderation_users", column("id"), column("first_name"), column("last_name"), column("username")).c
+ManagedChat = table("moderation_chats", column("id"), column("title")).c
 
 
 def _seen(kind: str) -> dict[int, str | None]:
@@ -25,8 +28,9 @@ def _seen(kind: str) -> dict[int, str | None]:
     return names.setdefault(kind, {})
 
 
-def _person_label(user: TelegramUser) -> str:
-    return f"{user.name} (@{user.username})" if user.username else user.name
+def _person_label(user) -> str:
+    name = " ".join(part for part in (user.first_name, user.last_name) if part) or str(user.id)
+    return f"{name} (@{user.username})" if user.username else name
 
 
 def prefetch(session: Session, people: set[int], chats: set[int]) -> None:
@@ -35,7 +39,7 @@ def prefetch(session: Session, people: set[int], chats: set[int]) -> None:
     if people:
         found = {
             user.id: _person_label(user)
-            for user in session.scalars(select(TelegramUser).where(TelegramUser.id.in_(people)))
+            for user in session.execute(select(*TelegramUser).where(TelegramUser.id.in_(people)))
         }
         people_seen.update({user_id: found.get(user_id) for user_id in people})
     if chats:
