@@ -21,7 +21,7 @@ def client_of(url: str, username: str, language: str | None):
     """A test client logged in as a new staff member; language None: never chosen (the default)."""
     with session_scope(url) as session:
         session.execute(delete(StaffUser).where(StaffUser.username == username))
-    create_staff_user(url, username, PASSWORD, **({"language": language} if language else {}))
+    create_staff_user(url, username, PASSWORD, language=language)
     client = staff_app(url).test_client()
     assert log_in(client, username).status_code == 302
     return client

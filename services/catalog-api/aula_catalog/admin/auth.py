@@ -37,9 +37,10 @@ class StaffUserExists(Exception):
 
 
 def create_staff_user(
-    database_url: str, username: str, password: str, *, update: bool = False, language: str = FALLBACK
+    database_url: str, username: str, password: str, *, update: bool = False, language: str | None = None
 ) -> bool:
-    """Create (True) or, with `update`, re-password (False) a staff login; `language`: its admin's language."""
+    """Create (True) or, with `update`, re-password (False) a staff login. `language`: its admin's language
+    (a new login: Italian unless given; an updated one keeps its own unless given)."""
     with session_scope(database_url) as session:
         user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
         if user is not None:
@@ -47,9 +48,15 @@ def create_staff_user(
                 raise StaffUserExists(username)
             user.password_hash = generate_password_hash(password)
             user.active = True
+            user.language = language or user.language
             return False
         session.add(
-            StaffUser(username=username, password_hash=generate_password_hash(password), active=True, language=language)
+            StaffUser(
+                username=username,
+                password_hash=generate_password_hash(password),
+                active=True,
+                language=language or FALLBACK,
+            )
         )
         return True
 
