@@ -16,6 +16,7 @@ Needs only Babel (and Jinja2 for templates), so the images can compile before in
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -85,10 +86,17 @@ def update() -> None:
         locale = package / "locale"
         for language in LANGUAGES:
             po = locale / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+            before = po.read_bytes() if po.exists() else b""
             action = "update" if po.exists() else "init"
             extra = ["--ignore-obsolete"] if action == "update" else []
             pybabel(action, "-i", template, "-d", locale, "-l", language, "-D", DOMAIN, "--no-wrap", *extra)
             tidy(po, language)
+            if _without_dates(po.read_bytes()) == _without_dates(before):
+                po.write_bytes(before)  # nothing changed but the extraction's date: keep the file as it was
+
+
+def _without_dates(content: bytes) -> bytes:
+    return re.sub(rb'^"POT-Creation-Date: .*$', b"", content, flags=re.MULTILINE)
 
 
 def tidy(po: Path, language: str) -> None:
