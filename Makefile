@@ -7,7 +7,7 @@ PACKAGES := -e shared -e services/webhook-gateway -e services/moderation-worker 
             -e services/catalog-api -e tools/tgsim
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench services clean lock
+.PHONY: install run test lint format bench services clean lock messages-extract messages-update messages-compile
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -18,7 +18,18 @@ $(STAMP): $(BIN)/python constraints.txt requirements-dev.txt shared/pyproject.to
 	$(BIN)/pip install --quiet -c constraints.txt $(PACKAGES) -r requirements-dev.txt
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) messages-compile
+
+## Texts (README "Texts and translations"): find the sources' messages, merge them into the it/en .po files,
+## compile the .mo files the services load (git-ignored, so `install` compiles them on every clone).
+messages-extract: $(STAMP)
+	$(BIN)/python scripts/messages.py extract
+
+messages-update: $(STAMP)
+	$(BIN)/python scripts/messages.py update
+
+messages-compile: $(STAMP)
+	@$(BIN)/python scripts/messages.py compile
 
 ## Run the whole platform in the foreground (embedded default unless REDIS_URL/DATABASE_URL are set).
 run: install

@@ -97,7 +97,8 @@ def staff_app(database_url: str, **settings):
 
     with session_scope(database_url) as session:
         session.execute(delete(StaffUser).where(StaffUser.username == "alice"))
-    create_staff_user(database_url, "alice", PASSWORD)
+    # alice reads the admin in English, the language these tests were written in (the staff default is Italian)
+    create_staff_user(database_url, "alice", PASSWORD, language="en")
     settings.setdefault("secret_key", "test-secret-key-" + "x" * 32)
     settings.setdefault("embedded", True)
     return create_app(

@@ -25,6 +25,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from aula_shared import components
 from aula_shared.db import engine_for
 from aula_shared.settings import Settings
+from aula_shared.staff_babel import register_package
 
 StaffViews = Callable[[Admin, Settings], None]
 
@@ -70,10 +71,15 @@ def database_session(app: Flask, database_url: str) -> scoped_session:
 
 
 def add_component_views(admin: Admin, settings: Settings) -> list[str]:
-    """Let every installed component that has staff pages add them; returns the components' names."""
+    """Let every installed component that has staff pages add them; returns the components' names.
+
+    A component's package with gettext catalogs (`<package>/locale/`) has them added to the staff admin's
+    texts here, so its pages translate with `lazy_gettext`/`_` and nothing else to wire (aula_shared.staff_babel).
+    """
     added = []
     for component in components.discover():
         if component.staff_views:
+            register_package(admin.app, component.staff_views.split(":")[0].split(".")[0])
             views: StaffViews = components.load(component.staff_views)
             views(admin, settings)
             added.append(component.name)

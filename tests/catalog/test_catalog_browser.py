@@ -29,7 +29,7 @@ def browser():
 def catalog_server(new_database, tmp_path):
     url = new_database()
     load_standard_catalog(url)
-    create_staff_user(url, "staff", PASSWORD)
+    create_staff_user(url, "staff", PASSWORD, language="en")  # the steps below read English buttons
     env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL") and k != "REDIS_URL"}
     env.update(
         CATALOG_DATABASE_URL=url,

@@ -87,6 +87,11 @@ def test_staff_create_user(new_database):
         user = session.scalars(select(StaffUser).where(StaffUser.username == "alice")).one()
         assert user.password_hash.startswith("scrypt:")
         assert check_password_hash(user.password_hash, "correct horse battery")
+        assert user.language == "it"  # the staff admin's default
+    english = aula(url, "staff", "create-user", "bob", "--language", "en", "--password-stdin", stdin="x" * 12 + "\n")
+    assert english.returncode == 0, english.stderr
+    with session_scope(url) as session:
+        assert session.scalar(select(StaffUser.language).where(StaffUser.username == "bob")) == "en"
     again = aula(url, "staff", "create-user", "alice", "--password-stdin", stdin="another good password\n")
     assert again.returncode == 1 and "exists" in again.stderr
     updated = aula(

@@ -49,7 +49,7 @@ def browser():
 @pytest.fixture(scope="module")
 def server(migrated_pg, redis_url, tmp_path_factory):
     """One catalog-api for the module: every test empties the tables and Redis it uses beforehand."""
-    create_staff_user(migrated_pg, USERNAME, PASSWORD, update=True)
+    create_staff_user(migrated_pg, USERNAME, PASSWORD, update=True, language="en")  # English buttons below
     env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL") and k != "AULA_EMBEDDED"}
     env.update(
         DATABASE_URL=migrated_pg,

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from aula_shared.cli import OperatorError, settings
+from aula_shared.i18n import FALLBACK, LANGUAGES
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 MIN_PASSWORD_LENGTH = 12
@@ -66,7 +67,12 @@ def import_courses(file: Path, dry_run: bool) -> None:
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 @click.option("--update", is_flag=True, help="Set a new password if the user exists.")
-def create_user(username: str, password_stdin: bool, update: bool) -> None:
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    help=f"The staff admin's language for this login (new ones: {FALLBACK}); each member can switch it in the menu.",
+)
+def create_user(username: str, password_stdin: bool, update: bool, language: str) -> None:
     """Create a staff-admin login (password from a prompt, or --password-stdin)."""
     from aula_catalog.admin.auth import StaffUserExists, create_staff_user
 
@@ -79,7 +85,8 @@ def create_user(username: str, password_stdin: bool, update: bool) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise OperatorError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     try:
-        created = create_staff_user(settings().database_url_for("catalog"), username, password, update=update)
+        url = settings().database_url_for("catalog")
+        created = create_staff_user(url, username, password, update=update, language=language)
     except StaffUserExists:
         hint = "pass --update to give it a new password"
         raise OperatorError(f"staff user {username!r} exists; {hint}") from None

@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, object_session, relationship
 
+from aula_shared.i18n import N_
+
 # Constraint names are explicit so that migrations can refer to them on both SQLite and PostgreSQL.
 metadata = MetaData(
     naming_convention={
@@ -69,7 +71,10 @@ class FeaturedCategory(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"u": "University group", "a": "Announcement group", "s": "Student association group"}[self.value]
+        # English source text, translated where it is shown (the staff admin)
+        return {"u": N_("University group"), "a": N_("Announcement group"), "s": N_("Student association group")}[
+            self.value
+        ]
 
 
 # Years in CourseDegree follow the original's conventions.
@@ -379,6 +384,8 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The staff admin's language for this login ("it" or "en"), chosen in the admin's menu.
+    language: Mapped[str] = mapped_column(String(2), default="it", server_default="it")
 
     def __str__(self) -> str:
         return self.username

@@ -14,14 +14,25 @@ from datetime import date, timedelta
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from aula_shared.i18n import N_, Message
+
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 TOP_GROUPS = 20
 SCOPE_KINDS = ("all", "chat", "degree", "department")
+SCOPE_TITLES = {"degree": N_("Degree: {name}"), "department": N_("Department: {name}")}
+UNKNOWN_SCOPES = {
+    "degree": N_("No degree {key} is known to the statistics."),
+    "department": N_("No department {key} is known to the statistics."),
+}
 
 
 class ReportError(ValueError):
-    """What was asked cannot be shown (one sentence for the page)."""
+    """What was asked cannot be shown (one sentence for the page: a Message, translated there)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -36,11 +47,17 @@ class DateRange:
         try:
             start = _day(since, "from") if since else end - timedelta(days=DEFAULT_DAYS - 1)
         except OverflowError:
-            raise ReportError(f"The range cannot end on {end}: choose a later day.") from None
+            raise ReportError(Message(N_("The range cannot end on {end}: choose a later day."), end=end)) from None
         if start > end:
-            raise ReportError(f"The range starts ({start}) after it ends ({end}).")
+            raise ReportError(Message(N_("The range starts ({start}) after it ends ({end})."), start=start, end=end))
         if (end - start).days + 1 > MAX_DAYS:
-            raise ReportError(f"The range is {(end - start).days + 1} days long; at most {MAX_DAYS} can be shown.")
+            raise ReportError(
+                Message(
+                    N_("The range is {days} days long; at most {most} can be shown."),
+                    days=(end - start).days + 1,
+                    most=MAX_DAYS,
+                )
+            )
         return cls(start, end)
 
     def days(self) -> list[date]:
@@ -51,7 +68,7 @@ class DateRange:
 class Scope:
     kind: str  # one of SCOPE_KINDS
     key: str  # the chat id, degree slug or department slug; "" for every group
-    title: str
+    title: str  # a Message for every group, a degree or a department; a group's own title
 
     @property
     def value(self) -> str:
@@ -59,7 +76,7 @@ class Scope:
         return self.kind if self.kind == "all" else f"{self.kind}:{self.key}"
 
 
-EVERY_GROUP = Scope("all", "", "Every group")
+EVERY_GROUP = Scope("all", "", Message(N_("Every group")))
 
 
 @dataclass(frozen=True)
@@ -83,11 +100,11 @@ def scopes(session: Session) -> list[Scope]:
     """Every scope there is data for, for a picker: every group, departments, degrees, then groups by title."""
     found = [EVERY_GROUP]
     found += [
-        Scope("department", slug, f"Department: {name}")
+        Scope("department", slug, Message(SCOPE_TITLES["department"], name=name))
         for slug, name in session.execute(text("SELECT slug, name FROM stats_departments ORDER BY name, slug"))
     ]
     found += [
-        Scope("degree", slug, f"Degree: {name}")
+        Scope("degree", slug, Message(SCOPE_TITLES["degree"], name=name))
         for slug, name in session.execute(text("SELECT slug, name FROM stats_degrees ORDER BY name, slug"))
     ]
     found += [
@@ -108,23 +125,27 @@ def find_scope(session: Session, value: str | None) -> Scope:
         except ValueError:
             chat_id = None
         if chat_id is None or not -(2**63) <= chat_id < 2**63:  # a BIGINT, or the database refuses the query
-            raise ReportError(f"{key[:80]!r} is not a chat id.")
+            raise ReportError(Message(N_("{key} is not a chat id."), key=repr(key[:80])))
         row = session.execute(
             text("SELECT chat_id, title FROM chat_directory WHERE chat_id = :id"), {"id": chat_id}
         ).first()
         if row is None:
-            raise ReportError(f"No group with id {chat_id} is known to the statistics.")
+            raise ReportError(Message(N_("No group with id {chat_id} is known to the statistics."), chat_id=chat_id))
         return Scope("chat", str(chat_id), _chat_title(*row))
     tables = {"degree": "stats_degrees", "department": "stats_departments"}
     if kind not in tables:
-        raise ReportError(f"Unknown scope {value!r}: choose every group, a group, a degree or a department.")
+        raise ReportError(
+            Message(
+                N_("Unknown scope {value}: choose every group, a group, a degree or a department."), value=repr(value)
+            )
+        )
     # A slug is at most 64 characters, and PostgreSQL refuses a NUL in any text: neither can name anything.
     known = 0 < len(key) <= 64 and "\x00" not in key
     query = text(f"SELECT name FROM {tables[kind]} WHERE slug = :slug")  # noqa: S608 - a name from tables
     name = session.scalar(query, {"slug": key}) if known else None
     if name is None:
-        raise ReportError(f"No {kind} {key[:80]!r} is known to the statistics.")
-    return Scope(kind, key, f"{kind.title()}: {name}")
+        raise ReportError(Message(UNKNOWN_SCOPES[kind], key=repr(key[:80])))
+    return Scope(kind, key, Message(SCOPE_TITLES[kind], name=name))
 
 
 def daily_activity(session: Session, scope: Scope, dates: DateRange) -> list[DayActivity]:
@@ -227,4 +248,6 @@ def _day(value: str, which: str) -> date:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise ReportError(f"The {which!r} date {value!r} is not a date like 2026-09-30.") from None
+        raise ReportError(
+            Message(N_("The {which} date {value} is not a date like 2026-09-30."), which=repr(which), value=repr(value))
+        ) from None

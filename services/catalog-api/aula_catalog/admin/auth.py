@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -21,6 +21,8 @@ from wtforms.validators import DataRequired, Length
 
 from aula_catalog.models import StaffUser
 from aula_shared.db import session_scope
+from aula_shared.i18n import FALLBACK, LANGUAGES
+from aula_shared.staff_babel import _, lazy_gettext, staff_language
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +36,11 @@ class StaffUserExists(Exception):
     pass
 
 
-def create_staff_user(database_url: str, username: str, password: str, *, update: bool = False) -> bool:
-    """Create (True) or, with `update`, re-password (False) a staff login."""
+def create_staff_user(
+    database_url: str, username: str, password: str, *, update: bool = False, language: str | None = None
+) -> bool:
+    """Create (True) or, with `update`, re-password (False) a staff login. `language`: its admin's language
+    (a new login: Italian unless given; an updated one keeps its own unless given)."""
     with session_scope(database_url) as session:
         user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
         if user is not None:
@@ -43,8 +48,16 @@ def create_staff_user(database_url: str, username: str, password: str, *, update
                 raise StaffUserExists(username)
             user.password_hash = generate_password_hash(password)
             user.active = True
+            user.language = language or user.language
             return False
-        session.add(StaffUser(username=username, password_hash=generate_password_hash(password), active=True))
+        session.add(
+            StaffUser(
+                username=username,
+                password_hash=generate_password_hash(password),
+                active=True,
+                language=language or FALLBACK,
+            )
+        )
         return True
 
 
@@ -54,18 +67,23 @@ class StaffIdentity(UserMixin):
 
     id: int
     username: str
+    language: str = FALLBACK
 
     def get_id(self) -> str:
         return str(self.id)
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    username = StringField(lazy_gettext("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
 class LogoutForm(FlaskForm):
     pass
+
+
+class LanguageForm(FlaskForm):
+    """The menu's language switch: only the CSRF token; the language is the pressed button's value."""
 
 
 class FailedLogins:
@@ -104,7 +122,7 @@ def authenticate(username: str, password: str) -> StaffIdentity | None:
         if not check_password_hash(user.password_hash, password):
             return None
         user.last_login_at = datetime.now(UTC)
-        return StaffIdentity(user.id, user.username)
+        return StaffIdentity(user.id, user.username, user.language)
 
 
 def _safe_next(target: str | None) -> str:
@@ -129,7 +147,7 @@ def init_auth(app: Flask) -> LoginManager:
             user = session.get(StaffUser, int(user_id))
             if user is None or not user.active:
                 return None
-            return StaffIdentity(user.id, user.username)
+            return StaffIdentity(user.id, user.username, user.language)
 
     blueprint = Blueprint("staff_auth", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -142,13 +160,13 @@ def init_auth(app: Flask) -> LoginManager:
         if form.validate_on_submit():
             if failures.blocked(client):
                 log.warning("staff login refused: too many failures", extra={"client": client})
-                flash("Too many failed attempts; try again later.", "error")
+                flash(_("Too many failed attempts; try again later."), "error")
                 return render_template("staff/login.html", form=form), 429
             identity = authenticate(form.username.data, form.password.data)
             if identity is None:
                 failures.record(client)
                 log.info("staff login failed", extra={"client": client})  # never the password or username
-                flash("Wrong username or password.", "error")
+                flash(_("Wrong username or password."), "error")
                 return render_template("staff/login.html", form=form), 401
             failures.clear(client)
             login_user(identity)
@@ -162,9 +180,35 @@ def init_auth(app: Flask) -> LoginManager:
             logout_user()
         return redirect(url_for("staff_auth.login"))
 
+    @blueprint.route("/language", methods=["POST"])
+    def language():
+        chosen = request.form.get("language")
+        if current_user.is_authenticated and LanguageForm().validate_on_submit() and chosen in LANGUAGES:
+            with session_scope(_database_url()) as session:
+                user = session.get(StaffUser, current_user.id)
+                if user is not None:
+                    user.language = chosen
+        return redirect(_safe_next(request.form.get("next")))
+
     @app.context_processor
-    def _logout_form() -> dict:
-        return {"logout_form": LogoutForm} if request.path.startswith("/admin") else {}
+    def _menu_forms() -> dict:
+        if not request.path.startswith("/admin"):
+            return {}
+        return {
+            "logout_form": LogoutForm,
+            "language_form": LanguageForm,
+            "staff_languages": LANGUAGES,
+            "page_language": staff_language(),
+        }
 
     app.register_blueprint(blueprint)
     return manager
+
+
+def staff_language_choice() -> str | None:
+    """The staff member's stored language; before login, the browser's (it or en); else None (Italian)."""
+    if not has_request_context():
+        return None
+    if current_user.is_authenticated:
+        return current_user.language
+    return request.accept_languages.best_match(LANGUAGES)

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_admin.model.form import InlineFormAdmin
+from flask_babel import LazyString
 from wtforms.validators import URL, NumberRange, Optional
 
 from aula_catalog.models import (
@@ -25,26 +26,76 @@ from aula_catalog.models import (
     TelegramUser,
 )
 from aula_shared.staff import StaffModelView, StaffOnly
+from aula_shared.staff_babel import _, lazy_gettext
 
 YEAR_CHOICES = [
-    (0, "0 — not assigned"),
+    (0, lazy_gettext("0 — not assigned")),
     (1, "1"),
     (2, "2"),
     (3, "3"),
     (4, "4"),
     (5, "5"),
     (6, "6"),
-    (-2, "-2 — complementary"),
-    (-1, "-1 — cohort group"),
+    (-2, lazy_gettext("-2 — complementary")),
+    (-1, lazy_gettext("-1 — cohort group")),
 ]
-SEMESTER_CHOICES = [(0, "0 — not assigned"), (1, "1"), (2, "2"), (3, "3 — both")]
-DEGREE_TYPE_CHOICES = [(t.value, f"{t.value} — {t.label}") for t in DegreeType]
-CATEGORY_CHOICES = [(c.value, f"{c.value} — {c.label}") for c in FeaturedCategory]
+SEMESTER_CHOICES = [(0, lazy_gettext("0 — not assigned")), (1, "1"), (2, "2"), (3, lazy_gettext("3 — both"))]
+DEGREE_TYPE_CHOICES = [(t.value, f"{t.value} — {t.label}") for t in DegreeType]  # Italian names of degrees
+CATEGORY_CHOICES = [(c.value, LazyString(lambda c=c: f"{c.value} — {_(c.label)}")) for c in FeaturedCategory]
 URL_CHECK = [Optional(), URL(require_tld=False)]
+
+# Column and form-field labels of every catalog page (Flask-Admin would show the column names, in English).
+LABELS = {
+    "all_degrees": lazy_gettext("All degrees"),
+    "button_name_en": lazy_gettext("Button text (English)"),
+    "button_name_it": lazy_gettext("Button text (Italian)"),
+    "category": lazy_gettext("Category"),
+    "cfu": lazy_gettext("CFU"),
+    "chat_id": lazy_gettext("Chat id"),
+    "course": lazy_gettext("Course"),
+    "degree": lazy_gettext("Degree"),
+    "degree_name": lazy_gettext("Degree name"),
+    "degree_rows.degree.name": lazy_gettext("Degree name"),
+    "degree_rows.degree.type": lazy_gettext("Degree type"),
+    "degree.name": lazy_gettext("Degree name"),
+    "degrees": lazy_gettext("Degrees"),
+    "department": lazy_gettext("Department"),
+    "department.name": lazy_gettext("Department name"),
+    "description_en": lazy_gettext("Description (English)"),
+    "description_it": lazy_gettext("Description (Italian)"),
+    "external_url": lazy_gettext("External link"),
+    "facts_observed_at": lazy_gettext("Facts observed at"),
+    "first_name": lazy_gettext("First name"),
+    "group": lazy_gettext("Group"),
+    "icon": lazy_gettext("Icon"),
+    "id": lazy_gettext("Id"),
+    "image_url": lazy_gettext("Image link"),
+    "invite_link": lazy_gettext("Invite link"),
+    "last_name": lazy_gettext("Last name"),
+    "member_count": lazy_gettext("Members"),
+    "name": lazy_gettext("Name"),
+    "name_en": lazy_gettext("Name (English)"),
+    "name_it": lazy_gettext("Name (Italian)"),
+    "order": lazy_gettext("Order"),
+    "photo": lazy_gettext("Photo"),
+    "position": lazy_gettext("Position"),
+    "professor": lazy_gettext("Professor"),
+    "semester": lazy_gettext("Semester"),
+    "slug": lazy_gettext("Slug"),
+    "slug_unimi": lazy_gettext("University slug"),
+    "title": lazy_gettext("Title"),
+    "type": lazy_gettext("Type"),
+    "url": lazy_gettext("Link"),
+    "user": lazy_gettext("User"),
+    "username": lazy_gettext("Username"),
+    "wiki_link": lazy_gettext("Wiki link"),
+    "year": lazy_gettext("Year"),
+}
 
 
 def _loader(session, model, name: str, fields: list) -> QueryAjaxModelLoader:
-    return QueryAjaxModelLoader(name, session, model, fields=fields, page_size=20, placeholder="Type to search")
+    placeholder = lazy_gettext("Type to search")
+    return QueryAjaxModelLoader(name, session, model, fields=fields, page_size=20, placeholder=placeholder)
 
 
 class StaffIndexView(StaffOnly, AdminIndexView):
@@ -52,6 +103,8 @@ class StaffIndexView(StaffOnly, AdminIndexView):
 
 
 class CatalogModelView(StaffModelView):
+    column_labels = LABELS
+
     def after_model_change(self, form, model, is_created) -> None:
         # This process answers with the new data at once; others within CATALOG_REVISION_TTL.
         current_app.extensions["aula_catalog"].clock.invalidate()
@@ -128,7 +181,6 @@ class CourseView(CatalogModelView):
     column_formatters = {"degrees": _degree_names}
     column_searchable_list = ("name", "slug_unimi")
     column_filters = ("cfu", "degree_rows.degree.name", "degree_rows.degree.type")
-    column_labels = {"degree_rows.degree.name": "Degree name", "degree_rows.degree.type": "Degree type"}
     column_default_sort = "name"
     form_columns = ("name", "cfu", "wiki_link", "slug_unimi", "group", "professor")
     form_widget_args = {"slug_unimi": {"readonly": True}}

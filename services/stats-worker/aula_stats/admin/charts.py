@@ -14,11 +14,13 @@ from flask_admin import Admin, expose
 from markupsafe import Markup
 from sqlalchemy.orm import scoped_session
 
+from aula_shared.i18n import translated
 from aula_shared.staff import StaffPage
+from aula_shared.staff_babel import _, lazy_gettext
 from aula_stats import reports
 from aula_stats.reports import DateRange, ReportError, Scope
 
-CATEGORY = "Statistics"
+CATEGORY = lazy_gettext("Statistics")
 TEMPLATE = "stats_admin/charts.html"
 
 
@@ -61,53 +63,58 @@ def _svg(chart) -> Markup:
     return Markup(chart.render(is_unicode=True))  # noqa: S704 - pygal escapes every text it draws
 
 
+def _scope_title(scope: Scope) -> str:
+    return translated(scope.title, _)
+
+
 def activity_charts(rows: list[reports.DayActivity], scope: Scope) -> list[Chart]:
     """(a) messages and active users per day, (b) joins versus leaves per day."""
     days = [row.day for row in rows]
-    activity = pygal.Line(**_config(title=f"Activity — {scope.title}", show_dots=len(days) <= 62))
+    title = _("Activity — %(scope)s", scope=_scope_title(scope))
+    activity = pygal.Line(**_config(title=title, show_dots=len(days) <= 62))
     _day_labels(activity, days)
-    activity.add("Messages", [row.messages for row in rows])
-    activity.add("Active users", [row.active_users for row in rows])
+    activity.add(_("Messages"), [row.messages for row in rows])
+    activity.add(_("Active users"), [row.active_users for row in rows])
     _whole_numbers(activity, max((row.messages for row in rows), default=0))
-    changes = pygal.Bar(**_config(title=f"Joins and leaves — {scope.title}"))
+    changes = pygal.Bar(**_config(title=_("Joins and leaves — %(scope)s", scope=_scope_title(scope))))
     _day_labels(changes, days)
-    changes.add("Joins", [row.joins for row in rows])
-    changes.add("Leaves", [row.leaves for row in rows])
+    changes.add(_("Joins"), [row.joins for row in rows])
+    changes.add(_("Leaves"), [row.leaves for row in rows])
     _whole_numbers(changes, max((max(row.joins, row.leaves) for row in rows), default=0))
     any_activity = any(row.messages or row.active_users for row in rows)
     any_changes = any(row.joins or row.leaves for row in rows)
     return [
-        Chart("Messages and active users per day", _svg(activity) if any_activity else None),
-        Chart("Joins versus leaves per day", _svg(changes) if any_changes else None),
+        Chart(_("Messages and active users per day"), _svg(activity) if any_activity else None),
+        Chart(_("Joins versus leaves per day"), _svg(changes) if any_changes else None),
     ]
 
 
 def top_groups_chart(groups: list[reports.GroupActivity]) -> Chart:
     """(c) the most active groups of the range, most first."""
-    chart = pygal.HorizontalBar(**_config(title="Messages per group", height=max(240, 34 * len(groups) + 90)))
+    chart = pygal.HorizontalBar(**_config(title=_("Messages per group"), height=max(240, 34 * len(groups) + 90)))
     # HorizontalBar draws the first label at the bottom: reversed, the busiest group is on top.
     chart.x_labels = [group.title for group in reversed(groups)]
-    chart.add("Messages", [group.messages for group in reversed(groups)])
+    chart.add(_("Messages"), [group.messages for group in reversed(groups)])
     _whole_numbers(chart, max((group.messages for group in groups), default=0))
     return Chart(
-        f"The {reports.TOP_GROUPS} most active groups",
+        _("The %(count)d most active groups", count=reports.TOP_GROUPS),
         _svg(chart) if groups else None,
-        ("Group", "Chat id", "Messages", "Most people on one day"),
+        (_("Group"), _("Chat id"), _("Messages"), _("Most people on one day")),
         tuple((g.title, g.chat_id, g.messages, g.active_users) for g in groups),
     )
 
 
 def moderation_chart(counts: dict[str, list[int]], days: list[date], scope: Scope) -> Chart:
     """(d) moderation actions per day, stacked by action."""
-    chart = pygal.StackedBar(**_config(title=f"Moderation actions — {scope.title}"))
+    chart = pygal.StackedBar(**_config(title=_("Moderation actions — %(scope)s", scope=_scope_title(scope))))
     _day_labels(chart, days)
     for action, per_day in counts.items():
         chart.add(action, per_day)
     _whole_numbers(chart, max((sum(day) for day in zip(*counts.values(), strict=True)), default=0))
     return Chart(
-        "Moderation actions per day, by action",
+        _("Moderation actions per day, by action"),
         _svg(chart) if counts else None,
-        ("Action", "Actions in the range"),
+        (_("Action"), _("Actions in the range")),
         tuple((action, sum(per_day)) for action, per_day in counts.items()),
     )
 
@@ -133,7 +140,7 @@ class ChartPage(StaffPage):
             scope = reports.find_scope(self.session, form["scope"]) if self.scoped else reports.EVERY_GROUP
             charts = self.charts(scope, dates)
         except ReportError as error:
-            return self.render(TEMPLATE, form=form, scopes=scopes, charts=[], error=str(error)), 400
+            return self.render(TEMPLATE, form=form, scopes=scopes, charts=[], error=error.message.translated(_)), 400
         form.update({"scope": scope.value, "from": dates.since.isoformat(), "to": dates.until.isoformat()})
         return self.render(TEMPLATE, form=form, scopes=scopes, charts=charts, error=None)
 
@@ -157,6 +164,6 @@ class ModerationPage(ChartPage):
 
 
 def add_views(admin: Admin, session: scoped_session) -> None:
-    admin.add_view(ActivityPage(session, name="Activity", endpoint="stats_activity"))
-    admin.add_view(TopGroupsPage(session, name="Most active groups", endpoint="stats_top_groups"))
-    admin.add_view(ModerationPage(session, name="Moderation actions", endpoint="stats_moderation"))
+    admin.add_view(ActivityPage(session, name=lazy_gettext("Activity"), endpoint="stats_activity"))
+    admin.add_view(TopGroupsPage(session, name=lazy_gettext("Most active groups"), endpoint="stats_top_groups"))
+    admin.add_view(ModerationPage(session, name=lazy_gettext("Moderation actions"), endpoint="stats_moderation"))

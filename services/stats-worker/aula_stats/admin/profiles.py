@@ -11,7 +11,9 @@ from flask_admin import Admin, expose
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, scoped_session
 
+from aula_shared.i18n import N_, Message
 from aula_shared.staff import StaffPage
+from aula_shared.staff_babel import _, lazy_gettext
 from aula_stats.admin.charts import CATEGORY
 from aula_stats.models import ProfileChange, ProfileObservation, TelegramUser, TrackedProfile
 from aula_stats.profiles import normalise_username
@@ -21,7 +23,11 @@ MAX_PEOPLE = 20  # a username held by more people than this over time is not a u
 
 
 class SearchError(ValueError):
-    """The search is neither a user id nor a username (one sentence for the page)."""
+    """The search is neither a user id nor a username (one sentence for the page, translated there)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -43,13 +49,16 @@ def parse_search(raw: str) -> int | str:
     if value.isdigit():
         user_id = int(value)
         if not 0 < user_id < 2**63:
-            raise SearchError(f"{value} is not a Telegram user id.")
+            raise SearchError(Message(N_("{value} is not a Telegram user id."), value=value))
         return user_id
     try:
         return normalise_username(value)
     except ValueError:
         raise SearchError(
-            f"{value[:80]!r} is neither a user id (digits) nor a username (5 to 32 letters, digits or _)."
+            Message(
+                N_("{value} is neither a user id (digits) nor a username (5 to 32 letters, digits or _)."),
+                value=repr(value[:80]),
+            )
         ) from None
 
 
@@ -126,7 +135,7 @@ class ProfileHistoryPage(StaffPage):
         try:
             search = parse_search(raw)
         except SearchError as error:
-            return self._page(raw, error=str(error)), 400
+            return self._page(raw, error=error.message.translated(_)), 400
         people = people_history(self.session, search)
         return self._page(raw, people=people, tracked=tracked_history(self.session, _usernames(search, people)))
 
@@ -135,4 +144,4 @@ class ProfileHistoryPage(StaffPage):
 
 
 def add_views(admin: Admin, session: scoped_session) -> None:
-    admin.add_view(ProfileHistoryPage(session, name="Profile history", endpoint="stats_profile_history"))
+    admin.add_view(ProfileHistoryPage(session, name=lazy_gettext("Profile history"), endpoint="stats_profile_history"))
