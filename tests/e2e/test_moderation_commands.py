@@ -557,6 +557,63 @@ def test_admin_reports_reach_the_staff_chat_with_a_link(world):
     assert call["message_id"] in [c["params"]["message_id"] for c in world.calls("deleteMessage", chat)]
 
 
+def test_unwarn_takes_back_the_latest_warning_and_says_when_there_is_none(world):
+    chat = world.group()
+    for n in range(2):
+        world.say(chat, ADMIN, f"/warn {BOB} strike {n}")
+        wait_until(lambda n=n: len([c for c in world.cases(chat) if c.event == "MODERATION_WARN"]) == n + 1)
+    world.say(chat, ADMIN, f"/unwarn {BOB} given by mistake")
+    [case] = wait_until(lambda: [c for c in world.cases(chat) if c.event == "MODERATION_UNWARN"])
+    assert (case.target_id, case.issuer_id, case.reason) == (BOB, ADMIN, "given by mistake")
+    texts = wait_until(lambda: len(notices(world, chat)) == 3 and notices(world, chat), what="three notices")
+    assert "graziato di un'ammonizione (1/3)" in texts[-1]  # Bob's language
+    with session_scope(world.db) as session:
+        active = session.scalars(
+            select(Warning).where(Warning.chat_id == chat, Warning.user_id == BOB, Warning.cleared_at.is_(None))
+        ).all()
+    assert len(active) == 1
+    world.say(chat, ADMIN, f"/unwarn {CARL}")
+    wait_until(lambda: len(notices(world, chat)) == 4, what="the usage reply")
+    assert "non ha ammonizioni attive qui" in notices(world, chat)[-1]  # Carl has no language: the group's
+    wait_until(lambda: "#MODERATION_UNWARN" in log_texts(world), timeout=90, what="the log")
+
+
+def test_help_lists_what_the_issuer_may_use_here_and_nobody_else_gets_an_answer(world):
+    chat = world.group()
+    world.say(chat, NOBODY, "/help")  # no role: ignored, like any command without permission
+    world.say(chat, MOD, "/help")
+    [text] = wait_until(lambda: notices(world, chat), what="the help notice")
+    assert "/mute" in text and "/del" in text and "/claim" in text
+    assert "/ban" not in text and "/superban" not in text
+    world.settle()
+    assert len(notices(world, chat)) == 1
+
+
+def test_a_network_wide_setting_reaches_every_group_without_its_own(world):
+    from aula_moderation.chats import settings as group_settings
+
+    chat, own = world.group(), world.group()
+    with session_scope(world.db) as session:
+        group_settings.set_group(session, own, warn_limit=3)
+    result = subprocess.run([AULA, "settings", "set", "--network", "warn_limit=2"], env=world.env,
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    try:
+        time.sleep(group_settings.CACHE_SECONDS + 0.5)  # the worker reads settings at most this often
+        for target in (chat, own):
+            for n in range(2):
+                world.say(target, ADMIN, f"/warn {BOB} strike {n}")
+                wait_until(
+                    lambda n=n, t=target: len([c for c in world.cases(t) if c.event == "MODERATION_WARN"]) == n + 1
+                )
+        [mute] = world.wait_call("restrictChatMember", chat, what="the mute at the network's limit of 2")
+        assert mute["params"]["user_id"] == BOB
+        world.settle()
+        assert world.calls("restrictChatMember", own) == []  # its own limit of 3 is not reached
+    finally:
+        subprocess.run([AULA, "settings", "reset", "--network"], env=world.env, capture_output=True, timeout=60)
+
+
 def test_no_update_was_dead_lettered(world):
     world.settle()
     assert world.redis.llen(dead_letter_key("moderation")) == 0

@@ -21,9 +21,10 @@ from stats.chart_data import ALGEBRA, load_known_data
 
 from aula_catalog.admin.auth import create_staff_user
 from aula_moderation.chats import records as chats
+from aula_moderation.chats.models import OnboardingSettings
 from aula_moderation.network.models import BlockedUser, NetworkJob
 from aula_moderation.onboarding import welcome
-from aula_moderation.onboarding.models import OnboardingSettings, WelcomeTemplate
+from aula_moderation.onboarding.models import WelcomeTemplate
 from aula_moderation.people import records as people
 from aula_moderation.roles.models import Role
 from aula_shared.db import session_scope

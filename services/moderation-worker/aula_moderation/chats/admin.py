@@ -1,16 +1,14 @@
-"""Managed chats in the staff admin: the list, and the moderation settings the worker reads from each chat.
+"""Managed chats in the staff admin: the list, and each chat's own moderation settings.
 
-Settings live in moderation_chats.settings (JSON); the worker reads each key with a default when it is absent
-(the commands and chat handlers). The form edits exactly those keys, each checked, and an empty field removes the
-key so the default applies again. Other keys in the JSON are kept as they are. Chats are put under management
-with `aula groups add` (it checks the bot against the registry), not here.
+The form edits the chat's own values of moderation's keys (chats/settings.py validates them); an empty field
+drops the chat's own value, so the network's (or the built-in default) applies again. Other keys in the JSON
+are kept as they are. Chats are put under management with `aula groups add` (it checks the bot against the
+registry), not here. The Settings page (settings_admin.py) shows every key's layer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask import g
+from flask import flash, g
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter
 from flask_admin.form import SecureForm
 from flask_admin.helpers import get_form_data
@@ -24,71 +22,43 @@ from aula_moderation.chats.models import ChatScope, ManagedChat
 from aula_shared.settings import LANGUAGES
 from aula_shared.staff import StaffModelView
 
-DAY = 86400
+# The chat's own moderation settings, edited on its page; onboarding's keys have their own page.
+KEYS = tuple(s.key for s in chat_settings.SETTINGS if s.store == chat_settings.CHAT)
 
 
-@dataclass(frozen=True)
-class NumberSetting:
-    key: str
-    label: str
-    default: int | str
-    low: int
-    high: int
-    help: str
+def setting_field(setting: chat_settings.Setting, inherited: object):
+    """A form field for one setting; empty means "no value of its own" (the network's or the default applies)."""
+    description = f"{setting.help} Empty: {inherited} (the network's value or the default).".strip()
+    if setting.kind == "flag":
+        return BooleanField(setting.label, description=setting.help)
+    if setting.kind == "choice":
+        choices = [("", f"— ({inherited})")] + [(choice, choice) for choice in setting.choices]
+        return SelectField(setting.label, choices=choices, validators=[Optional()], description=description)
+    return IntegerField(
+        setting.label,
+        validators=[Optional(), NumberRange(min=setting.low, max=setting.high)],
+        description=description,
+    )
 
 
-NUMBERS = (
-    NumberSetting("notice_delay", "Notice delay (s)", chat_settings.DEFAULT_NOTICE_DELAY, 0, DAY,
-                  "Seconds before the bot's notices in the group are deleted."),
-    NumberSetting("warn_limit", "Warnings before action", chat_settings.DEFAULT_WARN_LIMIT, 1, 100,
-                  "Active warnings that trigger the action below (then the count starts again)."),
-    NumberSetting("warn_action_seconds", "Action length (s)", chat_settings.DEFAULT_WARN_ACTION_SECONDS, 0, 366 * DAY,
-                  "How long the mute or ban lasts; 0: for ever."),
-    NumberSetting("warn_expiry_days", "Warnings expire after (days)", chat_settings.DEFAULT_WARN_EXPIRY_DAYS, 0, 3650,
-                  "0: warnings never expire."),
-    NumberSetting("join_message_delay", "Join/leave messages deleted after (s)", "the notice delay", 0, DAY,
-                  "Telegram's 'X joined' messages in large groups."),
-    NumberSetting("clean_joins_min_members", "Delete join messages from (members)", 50, 0, 1_000_000,
-                  "Join/leave messages are deleted only in groups at least this large."),
-)  # fmt: skip
-WARN_ACTIONS = ("mute", "ban", "kick")
-
-
-def _settings_form() -> type[SecureForm]:
-    fields = {
-        "language": SelectField("Language of notices", choices=[(code, code) for code in LANGUAGES]),
-        "warn_action": SelectField(
-            "Action at the limit",
-            choices=[("", f"default ({chat_settings.DEFAULT_WARN_ACTION})")] + [(a, a) for a in WARN_ACTIONS],
-            validators=[Optional()],
-        ),
-        "ignore_admin_tagging": BooleanField(
-            "Ignore @admin calls", description="@admin in this chat does not reach the staff chat (/ignore_admin)."
-        ),
-    }
-    for setting in NUMBERS:
-        fields[setting.key] = IntegerField(
-            setting.label,
-            validators=[Optional(), NumberRange(min=setting.low, max=setting.high)],
-            description=f"{setting.help} Empty: the default ({setting.default}).",
-        )
+def _settings_form(inherited: dict) -> type[SecureForm]:
+    fields = {"language": SelectField("Language of notices", choices=[(code, code) for code in LANGUAGES])}
+    for key in KEYS:
+        fields[key] = setting_field(chat_settings.BY_KEY[key], inherited.get(key))
     return type("ChatSettingsForm", (SecureForm,), fields)
 
 
-ChatSettingsForm = _settings_form()
-KEYS = ("warn_action", "ignore_admin_tagging", *(setting.key for setting in NUMBERS))
-
-
-def updated_settings(current: dict, form) -> dict:
-    """The chat's settings with the form's keys set, or removed where the form is empty (default)."""
-    settings = dict(current or {})
-    for key in KEYS:
+def form_changes(form, keys) -> tuple[dict, list[str]]:
+    """(values the group is given, keys whose own value is dropped): an empty field — or an unticked box — means
+    the group follows the network again."""
+    changes, dropped = {}, []
+    for key in keys:
         value = form[key].data
         if value is None or value == "" or value is False:
-            settings.pop(key, None)
+            dropped.append(key)
         else:
-            settings[key] = value
-    return settings
+            changes[key] = value
+    return changes, dropped
 
 
 class ManagedChatView(lookups.NamesShown, StaffModelView):
@@ -127,16 +97,24 @@ class ManagedChatView(lookups.NamesShown, StaffModelView):
         return {chat_id: ", ".join(parts) for chat_id, parts in found.items()}
 
     def get_edit_form(self):
-        return ChatSettingsForm
+        return _settings_form({})
 
     def edit_form(self, obj=None):
-        current = obj.settings or {}
-        return self._edit_form_class(get_form_data(), obj=obj, **{key: current.get(key) for key in KEYS})
+        network = chat_settings.network_values(self.session)
+        inherited = {key: value.value for key, value in chat_settings.layered(network).items()}
+        own = chat_settings.group_values(self.session, obj.id) if obj is not None else {}
+        form_class = _settings_form(inherited)
+        return form_class(get_form_data(), obj=obj, **{key: own.get(key) for key in KEYS})
 
     def update_model(self, form, model: ManagedChat) -> bool:
-        # /ignore_admin changes the same JSON under a row lock: take it too, and start from what is stored now.
-        self.session.refresh(model, with_for_update=True)
-        model.settings = updated_settings(model.settings, form)
+        changes, dropped = form_changes(form, KEYS)
+        try:
+            chat_settings.reset_group(self.session, model.id, dropped)
+            chat_settings.set_group(self.session, model.id, **changes)
+        except chat_settings.SettingError as error:
+            self.session.rollback()
+            flash(str(error), "error")
+            return False
         model.language = form.language.data
         self.session.commit()
         return True

@@ -8,7 +8,7 @@ import logging
 
 from aula_moderation import chat_actions
 from aula_moderation.chats import records as chats
-from aula_moderation.chats.settings import DEFAULT_NOTICE_DELAY
+from aula_moderation.chats import settings as group_settings
 from aula_moderation.chats.texts import TEXTS
 from aula_shared.i18n import language_for
 from aula_shared.router import StopRouting
@@ -55,11 +55,12 @@ def on_members_joined(context) -> None:
     """In a big enough group, the "X joined" message is deleted after a while."""
     message = context.update.effective_message
     chat = context.managed_chat()
-    settings = chat.settings or {}
-    min_members = int(settings.get("clean_joins_min_members", 50))
+    values = group_settings.cached(context.database_url, chat.id)
     count = context.client.call("getChatMemberCount", chat_id=chat.id)
-    if count and int(count.result) >= min_members:
-        delay = float(settings.get("join_message_delay", settings.get("notice_delay", DEFAULT_NOTICE_DELAY)))
+    if count and int(count.result) >= values["clean_joins_min_members"]:
+        delay = float(
+            values["join_message_delay"] if values["join_message_delay"] is not None else values["notice_delay"]
+        )
         chat_actions.delete_later(context.services, context.bot_id, chat.id, message.message_id, delay)
 
 

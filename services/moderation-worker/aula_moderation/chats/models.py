@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -47,3 +48,24 @@ class ChatScope(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "degree" | "department"
     slug: Mapped[str] = mapped_column(String(128), primary_key=True)
+
+
+class OnboardingSettings(Base):
+    """A group's own onboarding settings (see chats/settings.py: what is absent follows the network)."""
+
+    __tablename__ = "moderation_onboarding_settings"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    config: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class NetworkSetting(Base):
+    """A value staff set for every group at once (see chats/settings.py); a group's own value wins over it."""
+
+    __tablename__ = "moderation_network_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(128))  # a staff login or "cli"

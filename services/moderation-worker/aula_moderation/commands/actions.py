@@ -123,24 +123,21 @@ def _act(
     notify(scene, target, event, event_key, scene.command.duration if until else None, scene.command.reason)
 
 
-def _unmute(session, clients, timer):
-    outcome = clients.for_bot(timer.bot_id).call(
-        "restrictChatMember", chat_id=timer.chat_id, user_id=timer.user_id, permissions=ALL_PERMISSIONS
-    )
-    if outcome:
-        people.set_membership(session, timer.chat_id, timer.user_id, "member")
-    return outcome
+def _lift(method: str, status: str, **params):
+    """A timer's action that lifts a restriction and records the member's status once Telegram agreed."""
 
+    def lift(session, clients, timer):
+        outcome = clients.for_bot(timer.bot_id).call(method, chat_id=timer.chat_id, user_id=timer.user_id, **params)
+        if outcome:
+            people.set_membership(session, timer.chat_id, timer.user_id, status)
+        return outcome
 
-def _unban(session, clients, timer):
-    # Telegram lifts a timed ban itself; make sure, and record that the user may come back.
-    outcome = clients.for_bot(timer.bot_id).call(
-        "unbanChatMember", chat_id=timer.chat_id, user_id=timer.user_id, only_if_banned=True
-    )
-    if outcome:
-        people.set_membership(session, timer.chat_id, timer.user_id, "left")
-    return outcome
+    return lift
 
 
 # The timers /mute and /ban schedule, for the timers task (see timers.schedule.run).
-TIMER_ACTIONS = {"unmute": _unmute, "unban": _unban}
+TIMER_ACTIONS = {
+    "unmute": _lift("restrictChatMember", "member", permissions=ALL_PERMISSIONS),
+    # Telegram lifts a timed ban itself; make sure, and record that the user may come back.
+    "unban": _lift("unbanChatMember", "left", only_if_banned=True),
+}

@@ -7,6 +7,7 @@ import logging
 
 from aula_moderation import chat_actions
 from aula_moderation import command_registry as registry
+from aula_moderation.chats import settings as group_settings
 from aula_moderation.commands import handling, notices, parser
 from aula_moderation.commands.scene import Person, Scene, real_reply
 from aula_moderation.commands.texts import TEXTS
@@ -50,8 +51,9 @@ def on_admin_report(context) -> None:
     """@admin: staff scoped to this chat are told in STAFF_CHAT_ID, the reporter is thanked, the call deleted."""
     message = context.update.effective_message
     chat = context.managed_chat()
-    if (chat.settings or {}).get("ignore_admin_tagging"):
-        return
+    with session_scope(context.database_url) as session:  # fresh: /ignore_admin may have just changed it
+        if group_settings.load(session, chat.id)["ignore_admin_tagging"]:
+            return
     reporter = message.from_user
     replied = real_reply(message)
     with session_scope(context.database_url) as session:

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 from aula_moderation import chat_actions
-from aula_moderation.chats.settings import DEFAULT_NOTICE_DELAY
 from aula_moderation.commands.scene import Person, Scene
 from aula_moderation.commands.texts import TEXTS
 from aula_moderation.log import log_chat as modlog
@@ -31,7 +30,7 @@ def send_ephemeral(scene: Scene, text: str) -> None:
     if not outcome:
         log.info("notice refused", extra=outcome.log_fields())
         return
-    delay = float(scene.setting("notice_delay", DEFAULT_NOTICE_DELAY))
+    delay = float(scene.setting("notice_delay"))
     chat_actions.delete_later(scene.services, scene.bot_id, scene.chat.id, outcome.result["message_id"], delay)
 
 

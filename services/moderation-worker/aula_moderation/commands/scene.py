@@ -6,6 +6,7 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
+from aula_moderation.chats import settings as group_settings
 from aula_moderation.chats.models import ManagedChat
 from aula_moderation.commands.parser import Command
 from aula_moderation.roles.powers import Powers
@@ -47,13 +48,9 @@ class Scene:
     command: Command
     replied_deleted: bool = False  # a /cmd* or /del removed the replied message
 
-    @property
-    def settings(self) -> dict:
-        return self.chat.settings or {}
-
-    def setting(self, name: str, default: Any) -> Any:
-        value = self.settings.get(name)
-        return default if value is None else value
+    def setting(self, name: str) -> Any:
+        """The chat's value of a setting: its own, else the network's, else the built-in default."""
+        return group_settings.cached(self.services.database_url, self.chat.id)[name]
 
     @property
     def thread_id(self) -> int | None:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import html
 
-from sqlalchemy.orm.attributes import flag_modified
-
 from aula_moderation import chat_actions
+from aula_moderation.chats import settings as group_settings
 from aula_moderation.chats.models import ManagedChat
 from aula_moderation.commands import cases, notices
 from aula_moderation.commands.parser import Command
@@ -66,10 +65,8 @@ def _whitelist(scene: Scene, words: list[str]) -> None:
 
 def _toggle_admin_calls(scene: Scene) -> None:
     with session_scope(scene.services.database_url) as session:
-        chat = session.get(ManagedChat, scene.chat.id, with_for_update=True)
-        settings = dict(chat.settings or {})
-        settings["ignore_admin_tagging"] = ignoring = not settings.get("ignore_admin_tagging", False)
-        chat.settings = settings
-        flag_modified(chat, "settings")
+        session.get(ManagedChat, scene.chat.id, with_for_update=True)  # two toggles at once: one after the other
+        ignoring = not group_settings.load(session, scene.chat.id)["ignore_admin_tagging"]
+        group_settings.set_group(session, scene.chat.id, ignore_admin_tagging=ignoring)
     state = "ignored here: they will not reach the staff" if ignoring else "reported to the staff again"
     notices.send_ephemeral(scene, f"@admin calls are now {state}.")

@@ -7,12 +7,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from aula_moderation.chats.settings import (
-    DEFAULT_WARN_ACTION,
-    DEFAULT_WARN_ACTION_SECONDS,
-    DEFAULT_WARN_EXPIRY_DAYS,
-    DEFAULT_WARN_LIMIT,
-)
 from aula_moderation.commands.actions import do_ban, do_kick, do_mute
 from aula_moderation.commands.cases import already_done, new_case
 from aula_moderation.commands.models import Warning
@@ -39,8 +33,8 @@ def active_warnings(session: Session, chat_id: int, user_id: int) -> int:
 
 
 def do_warn(scene: Scene, target: Person, evidence, _replied, forwarded) -> None:
-    limit = int(scene.setting("warn_limit", DEFAULT_WARN_LIMIT))
-    expiry_days = scene.setting("warn_expiry_days", DEFAULT_WARN_EXPIRY_DAYS)
+    limit = int(scene.setting("warn_limit"))
+    expiry_days = scene.setting("warn_expiry_days")
     with session_scope(scene.services.database_url) as session:
         if already_done(session, scene, "MODERATION_WARN", target.id):
             return
@@ -69,8 +63,8 @@ def do_warn(scene: Scene, target: Person, evidence, _replied, forwarded) -> None
     notify(scene, target, "MODERATION_WARN", "event_warn", None, scene.command.reason, count=count, limit=limit)
     if reached:
         language = language_for(target.language_code, scene.chat.language, scene.services.settings.default_language)
-        action = scene.setting("warn_action", DEFAULT_WARN_ACTION)
-        seconds = int(scene.setting("warn_action_seconds", DEFAULT_WARN_ACTION_SECONDS))
+        action = scene.setting("warn_action")
+        seconds = int(scene.setting("warn_action_seconds"))
         automatic = Scene(
             scene.services, scene.bot_id, scene.update_id, scene.client, scene.chat, scene.message, scene.issuer,
             scene.powers,
@@ -82,7 +76,7 @@ def do_warn(scene: Scene, target: Person, evidence, _replied, forwarded) -> None
 
 def do_unwarn(scene: Scene, target: Person, evidence, _replied, forwarded) -> None:
     """Take back the target's latest active warning here (a warning given by mistake); the count goes down."""
-    limit = int(scene.setting("warn_limit", DEFAULT_WARN_LIMIT))
+    limit = int(scene.setting("warn_limit"))
     with session_scope(scene.services.database_url) as session:
         if already_done(session, scene, "MODERATION_UNWARN", target.id):
             return

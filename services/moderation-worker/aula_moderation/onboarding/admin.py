@@ -18,9 +18,9 @@ from sqlalchemy.orm import scoped_session
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
-from aula_moderation.chats.models import ManagedChat
+from aula_moderation.chats.models import ManagedChat, OnboardingSettings
 from aula_moderation.onboarding import filters, settings, welcome
-from aula_moderation.onboarding.models import Appeal, FilterRule, OnboardingSettings, WelcomeTemplate
+from aula_moderation.onboarding.models import Appeal, FilterRule, WelcomeTemplate
 from aula_shared.i18n import LANGUAGES
 from aula_shared.settings import Settings
 from aula_shared.staff import StaffModelView, StaffPage
@@ -182,7 +182,9 @@ class GroupSettingsView(OnboardingPage):
         current = settings.load(self.session, chat_id)
         form = SettingsForm(request.form, data=current) if request.method == "POST" else SettingsForm(data=current)
         if request.method == "POST" and form.validate():
+            # Only what staff changed becomes the group's own: the rest keeps following the network.
             changes = {key: getattr(form, key).data for key in settings.DEFAULTS}
+            changes = {key: value for key, value in changes.items() if value != current[key]}
             try:
                 with self.saving(form):
                     settings.save(self.session, chat_id, **changes)

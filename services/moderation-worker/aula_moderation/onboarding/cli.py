@@ -12,9 +12,10 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from aula_moderation.chats.models import ManagedChat
+from aula_moderation.chats import settings as group_settings
+from aula_moderation.chats.models import ManagedChat, OnboardingSettings
 from aula_moderation.onboarding import filters, settings
-from aula_moderation.onboarding.models import FilterRule, OnboardingSettings
+from aula_moderation.onboarding.models import FilterRule
 from aula_shared.cli import OperatorError
 from aula_shared.cli import settings as aula_settings
 from aula_shared.db import session_scope
@@ -54,20 +55,17 @@ def import_rules(session, patterns: list[str], kind: str, chat_id: int | None) -
     return added, len(patterns) - added
 
 
-def set_mode(session, mode: str, chat_ids: tuple[int, ...]) -> tuple[int, int]:
-    """The named groups get `mode`; without names, every managed group that has not chosen a mode of its own.
-    Returns (set, kept their own)."""
+def set_mode(session, mode: str, chat_ids: tuple[int, ...]) -> str:
+    """The named groups get `mode` as their own; without names, the network does (every group without a mode of
+    its own follows it, now and when added later). What was done, in words."""
     if chat_ids:
-        targets = list(chat_ids)
-        kept = 0
-    else:
-        managed = session.scalars(select(ManagedChat.id).where(ManagedChat.managed.is_(True)))
-        own = {row.chat_id: row.config or {} for row in session.scalars(select(OnboardingSettings))}
-        targets = [chat_id for chat_id in managed if "filter_mode" not in own.get(chat_id, {})]
-        kept = sum(1 for config in own.values() if "filter_mode" in config)
-    for chat_id in targets:
-        settings.save(session, chat_id, filter_mode=mode)
-    return len(targets), kept
+        for chat_id in chat_ids:
+            settings.save(session, chat_id, filter_mode=mode)
+        return f"filter mode {mode} set in {len(chat_ids)} group(s)"
+    group_settings.set_network(session, changed_by="cli", filter_mode=mode)
+    own = sum(1 for row in session.scalars(select(OnboardingSettings)) if "filter_mode" in (row.config or {}))
+    kept_note = f"; {own} group(s) keep their own" if own else ""
+    return f"filter mode {mode} set for the network{kept_note}"
 
 
 @click.command("import-filters", context_settings={"ignore_unknown_options": True})
@@ -87,8 +85,8 @@ def set_mode(session, mode: str, chat_ids: tuple[int, ...]) -> tuple[int, int]:
     help="Rules of this managed group only (repeatable); default: network-wide.",
 )
 @click.option("--mode", type=click.Choice(settings.CHOICES["filter_mode"]),
-              help="Also set what a match does: in the --chat groups, or else in every managed group "
-              "that has no mode of its own.")  # fmt: skip
+              help="Also set what a match does: in the --chat groups, or else for the network (every group "
+              "without a mode of its own follows it).")  # fmt: skip
 def import_filters(file: Path, kind: str, chat_ids: tuple[int, ...], mode: str | None) -> None:
     """Import forbidden words or phrases as filter rules (network-wide by default)."""
     patterns = read_patterns(file)
@@ -104,9 +102,7 @@ def import_filters(file: Path, kind: str, chat_ids: tuple[int, ...], mode: str |
         where = "network-wide" if not chat_ids else f"in {len(chat_ids)} group(s)"
         click.echo(f"{added} rules added, {kept} already there ({len(patterns)} in {file.name}, {kind}, {where})")
         if mode is not None:
-            changed, own = set_mode(session, mode, chat_ids)
-            kept_note = f", {own} kept their own" if own else ""
-            click.echo(f"filter mode {mode} set in {changed} group(s){kept_note}")
+            click.echo(set_mode(session, mode, chat_ids))
 
 
 def commands() -> list[tuple[str, click.Command]]:

@@ -285,9 +285,7 @@ def on_forbidden_words(context) -> None:
         )
         from aula_moderation.chat_actions import delete_later
 
-        delete_later(
-            context.services, context.bot_id, chat.id, notice, float((chat.settings or {}).get("notice_delay", 90))
-        )
+        delete_later(context.services, context.bot_id, chat.id, notice, float(config["notice_delay"]))
         raise StopRouting
 
 

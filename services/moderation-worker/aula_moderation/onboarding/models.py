@@ -10,16 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from aula_moderation.database import Base, BigId, utcnow
 
 
-class OnboardingSettings(Base):
-    """A chat's onboarding configuration; what is absent takes the default in settings.DEFAULTS."""
-
-    __tablename__ = "moderation_onboarding_settings"
-
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    config: Mapped[dict] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
-
-
 class WelcomeTemplate(Base):
     __tablename__ = "moderation_welcome_templates"
 

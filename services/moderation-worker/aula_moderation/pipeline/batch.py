@@ -28,10 +28,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aula_moderation import reads
+from aula_moderation.chats import settings as group_settings
 from aula_moderation.chats.models import ManagedChat
 from aula_moderation.network import jobs as network
 from aula_moderation.network.models import BlockedUser
-from aula_moderation.onboarding import settings as onboarding_settings
 from aula_moderation.people import records as people
 from aula_shared.db import retrying_transaction, session_scope
 from aula_shared.dispatch import DONE_TTL_SECONDS, INFRASTRUCTURE_ERRORS, UpdateDispatcher, done_key
@@ -90,7 +90,7 @@ class Batch:
                 (row.id, row) for row in session.scalars(select(ManagedChat).where(ManagedChat.id.in_(self._chats)))
             )
         managed = [chat_id for chat_id, record in records.items() if record is not None and record.managed]
-        onboarding_settings.prime(session, self.database_url, managed)
+        group_settings.prime(session, self.database_url, managed)
         wanted = select(BlockedUser.user_id).where(BlockedUser.user_id.in_(self._senders))
         return records, set(session.scalars(wanted)) if self._senders else set()
 

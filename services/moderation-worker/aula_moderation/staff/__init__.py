@@ -17,6 +17,7 @@ CATEGORY = "Moderation"
 
 def add_views(admin: Admin, settings: Settings) -> None:
     from aula_moderation.chats import admin as chats
+    from aula_moderation.chats import settings_admin
     from aula_moderation.log import admin as log
     from aula_moderation.network import admin as network
     from aula_moderation.network import admin_jobs
@@ -34,4 +35,9 @@ def add_views(admin: Admin, settings: Settings) -> None:
     )
     admin.add_view(network.WhitelistView(session, name="Bot whitelist", category=CATEGORY, endpoint="moderation_bots"))
     admin.add_view(chats.ManagedChatView(session, name="Managed chats", category=CATEGORY, endpoint="moderation_chats"))
+    admin.add_view(
+        settings_admin.SettingsView(
+            session, name="Settings", category=CATEGORY, endpoint="moderation_settings", url="moderation/settings"
+        )
+    )
     onboarding.add_views(admin, session, settings)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 
-from onboarding.conftest import BOT, BOT_RIGHTS
+from moderation.onboarding.conftest import BOT, BOT_RIGHTS
 from sqlalchemy import select
 
 from aula_moderation.chats import records as chats

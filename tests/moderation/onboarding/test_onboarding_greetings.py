@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from onboarding.conftest import BOT, BOT_RIGHTS
+from moderation.onboarding.conftest import BOT, BOT_RIGHTS
 
 from aula_moderation.chats import records as chats
 from aula_moderation.onboarding import settings, trust

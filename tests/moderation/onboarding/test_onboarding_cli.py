@@ -46,14 +46,14 @@ def test_mozita_words_become_network_rules_once(platform_env, clean_tables, migr
     assert filters.first_match(rules, "buongiorno a tutti") is None
 
 
-def test_mode_goes_to_groups_without_their_own(platform_env, clean_tables, migrated_pg):
+def test_mode_goes_to_the_network_and_groups_without_their_own_follow(platform_env, clean_tables, migrated_pg):
     chats.manage(migrated_pg, CHAT, BOT, "Analisi", "it")
     chats.manage(migrated_pg, OTHER, BOT, "Fisica", "it")
     with session_scope(migrated_pg) as session:
         settings.save(session, OTHER, filter_mode="alert")
     result = aula(platform_env, str(MOZITA), "--mode", "delete")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "filter mode delete set in 1 group(s), 1 kept their own"
+    assert result.stdout.splitlines()[-1] == "filter mode delete set for the network; 1 group(s) keep their own"
     with session_scope(migrated_pg) as session:
         assert settings.load(session, CHAT)["filter_mode"] == "delete"
         assert settings.load(session, OTHER)["filter_mode"] == "alert"

@@ -6,19 +6,20 @@ from __future__ import annotations
 import json
 import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from conftest import SHELF
 from sqlalchemy import event, inspect
 
+from aula_moderation.chats import records as chats
+from aula_moderation.chats import settings as group_settings
 from aula_moderation.onboarding import captcha, filters, settings, trust, welcome
 from aula_moderation.onboarding.models import Trust, WelcomeSent
 from aula_moderation.roles import grants
 from aula_shared.db import engine_for, session_scope
 
-# The team shelf next to the repository (as tests/conftest.py SHELF).
-MOZITA = Path(__file__).resolve().parents[3] / "shared/research/seed-data/mozita-antispam/parole_vietate.json"
+MOZITA = SHELF / "research/seed-data/mozita-antispam/parole_vietate.json"
 
 
 # -- welcome templates ------------------------------------------------------------------------------------------
@@ -94,7 +95,8 @@ def test_the_math_question_has_four_distinct_options_with_the_answer():
 def db(migrated_pg):
     with engine_for(migrated_pg).begin() as connection:
         connection.exec_driver_sql(
-            "TRUNCATE moderation_trust, moderation_welcomes_sent, moderation_roles, moderation_onboarding_settings"
+            "TRUNCATE moderation_trust, moderation_welcomes_sent, moderation_roles, moderation_onboarding_settings, "
+            "moderation_chats, moderation_network_settings"
         )
     return migrated_pg
 
@@ -108,7 +110,10 @@ def test_the_migration_creates_onboarding_tables(db):
 
 
 def test_a_batch_primes_the_settings_of_its_chats_in_one_query(db, monkeypatch):
-    monkeypatch.setattr(settings, "_cache", {})
+    monkeypatch.setattr(group_settings, "_cache", {})
+    monkeypatch.setattr(group_settings, "_network_cache", {})
+    for chat_id in (-101, -102):
+        chats.manage(db, chat_id, 1, "A group", "it")
     with session_scope(db) as session:
         settings.save(session, -101, captcha="math")
     queries = []
@@ -120,11 +125,11 @@ def test_a_batch_primes_the_settings_of_its_chats_in_one_query(db, monkeypatch):
         event.listen(session.connection(), "before_cursor_execute", count)
         settings.prime(session, db, [-101, -102])
         settings.prime(session, db, [-101, -102])  # both fresh now: no query
-    assert len(queries) == 1
+    assert len(queries) == 2  # the network's values (cached apart) and both groups' own, both stores at once
     with session_scope(db) as session:
         settings.save(session, -102, welcome=True)  # within CACHE_SECONDS, the primed values are served
     assert settings.cached(db, -101)["captcha"] == "math" and settings.cached(db, -102)["welcome"] is False
-    monkeypatch.setattr(settings, "CACHE_SECONDS", 0.0)
+    monkeypatch.setattr(group_settings, "CACHE_SECONDS", 0.0)
     assert settings.cached(db, -102)["welcome"] is True
 
 

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from staff_support import form_fields, staff_app, staff_client
 
 from aula_moderation.chats import records as chats
+from aula_moderation.chats.models import OnboardingSettings
 from aula_moderation.onboarding import settings, welcome
-from aula_moderation.onboarding.models import Appeal, FilterRule, OnboardingSettings, WelcomeTemplate
+from aula_moderation.onboarding.models import Appeal, FilterRule, WelcomeTemplate
 from aula_shared.db import session_scope
 
 pytestmark = [
