@@ -23,6 +23,7 @@ from aula_moderation.chats import settings as chat_settings
 from aula_moderation.chats.models import ChatScope, ManagedChat
 from aula_shared.settings import LANGUAGES
 from aula_shared.staff import StaffModelView
+from aula_shared.staff_babel import lazy_gettext
 
 DAY = 86400
 
@@ -56,21 +57,25 @@ WARN_ACTIONS = ("mute", "ban", "kick")
 
 def _settings_form() -> type[SecureForm]:
     fields = {
-        "language": SelectField("Language of notices", choices=[(code, code) for code in LANGUAGES]),
+        "language": SelectField(lazy_gettext("Language of notices"), choices=[(code, code) for code in LANGUAGES]),
         "warn_action": SelectField(
-            "Action at the limit",
-            choices=[("", f"default ({chat_settings.DEFAULT_WARN_ACTION})")] + [(a, a) for a in WARN_ACTIONS],
+            lazy_gettext("Action at the limit"),
+            choices=[("", lazy_gettext("default (%(action)s)", action=chat_settings.DEFAULT_WARN_ACTION))]
+            + [(a, a) for a in WARN_ACTIONS],
             validators=[Optional()],
         ),
         "ignore_admin_tagging": BooleanField(
-            "Ignore @admin calls", description="@admin in this chat does not reach the staff chat (/ignore_admin)."
+            lazy_gettext("Ignore @admin calls"),
+            description=lazy_gettext("@admin in this chat does not reach the staff chat (/ignore_admin)."),
         ),
     }
     for setting in NUMBERS:
         fields[setting.key] = IntegerField(
             setting.label,
             validators=[Optional(), NumberRange(min=setting.low, max=setting.high)],
-            description=f"{setting.help} Empty: the default ({setting.default}).",
+            description=lazy_gettext(
+                "%(help)s Empty: the default (%(default)s).", help=setting.help, default=setting.default
+            ),
         )
     return type("ChatSettingsForm", (SecureForm,), fields)
 
@@ -95,7 +100,11 @@ class ManagedChatView(lookups.NamesShown, StaffModelView):
     can_create = can_delete = False
     named_filter_urls = True
     column_list = ("id", "title", "bot_id", "language", "managed", "scope", "settings", "migrated_to")
-    column_labels = {"id": "Chat", "bot_id": "Bot", "scope": "Degrees and departments"}
+    column_labels = {
+        "id": lazy_gettext("Chat"),
+        "bot_id": lazy_gettext("Bot"),
+        "scope": lazy_gettext("Degrees and departments"),
+    }
     column_sortable_list = ("id", "title", "managed")
     column_default_sort = "title"
     column_searchable_list = ("title",)

@@ -15,12 +15,13 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from aula_moderation import chat_actions
 from aula_moderation.chats.models import ManagedChat
-from aula_moderation.commands import cases, notices
+from aula_moderation.commands import cases, notices, texts
 from aula_moderation.commands.parser import Command
 from aula_moderation.commands.scene import Person, Scene
 from aula_moderation.network.models import BOT_USERNAME, WhitelistedBot
 from aula_moderation.roles import grants
 from aula_shared.db import session_scope
+from aula_shared.i18n import language_for
 
 
 def whitelist_bots(context) -> None:
@@ -50,7 +51,12 @@ def _scene(context, name: str) -> Scene:
 def _whitelist(scene: Scene, words: list[str]) -> None:
     names = [match.group(1).lower() for word in words if (match := BOT_USERNAME.match(word))]
     if not names:
-        notices.send_ephemeral(scene, "Usage: <code>/whitelistbot @some_bot …</code> (bot usernames end in bot)")
+        notices.send_ephemeral(
+            scene,
+            texts.TEXTS.gettext(
+                _language(scene), "Usage: <code>/whitelistbot @some_bot …</code> (bot usernames end in bot)"
+            ),
+        )
         return
     with session_scope(scene.services.database_url) as session:
         if cases.already_done(session, scene, "WHITELIST_BOT", None):
@@ -61,7 +67,10 @@ def _whitelist(scene: Scene, words: list[str]) -> None:
         cases.new_case(session, scene, "WHITELIST_BOT", None, reason=" ".join(f"@{n}" for n in names))
     scene.services.flush_log()
     listed = ", ".join(f"@{html.escape(n)}" for n in names)
-    notices.send_ephemeral(scene, f"⚪ Whitelisted: {listed}. Anyone may add them to a group.")
+    notices.send_ephemeral(
+        scene,
+        texts.TEXTS.gettext(_language(scene), "⚪ Whitelisted: {bots}. Anyone may add them to a group.", bots=listed),
+    )
 
 
 def _toggle_admin_calls(scene: Scene) -> None:
@@ -71,5 +80,14 @@ def _toggle_admin_calls(scene: Scene) -> None:
         settings["ignore_admin_tagging"] = ignoring = not settings.get("ignore_admin_tagging", False)
         chat.settings = settings
         flag_modified(chat, "settings")
-    state = "ignored here: they will not reach the staff" if ignoring else "reported to the staff again"
-    notices.send_ephemeral(scene, f"@admin calls are now {state}.")
+    if ignoring:
+        said = texts.TEXTS.gettext(
+            _language(scene), "@admin calls are now ignored here: they will not reach the staff."
+        )
+    else:
+        said = texts.TEXTS.gettext(_language(scene), "@admin calls are now reported to the staff again.")
+    notices.send_ephemeral(scene, said)
+
+
+def _language(scene: Scene) -> str:
+    return language_for(scene.issuer.language_code, scene.chat.language, scene.services.settings.default_language)
