@@ -15,15 +15,13 @@ extraction finds it and translated where it is used (`TEXTS.gettext(language, CO
 with str.format after translation (so translators can move them), only when values are given.
 
 Staff pages (Flask) use Flask-Babel's `_`/`lazy_gettext` over the same catalogs: see aula_shared.staff_babel.
-
-`Catalog`, the older dict catalog, is still used by the moderation worker until it moves to gettext.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -48,19 +46,6 @@ def language_for(user_language: str | None, group_language: str | None, default:
             if primary in LANGUAGES:
                 return primary
     return FALLBACK
-
-
-class Catalog:
-    def __init__(self, messages: Mapping[str, Mapping[str, str]]) -> None:
-        for key, texts in messages.items():
-            missing = [language for language in LANGUAGES if not texts.get(language)]
-            if missing:
-                raise ValueError(f"message {key!r} has no {', '.join(missing)} text")
-        self._messages = messages
-
-    def text(self, key: str, language: str, **values: object) -> str:
-        texts = self._messages[key]
-        return texts.get(language, texts[FALLBACK]).format(**values)
 
 
 def N_(message: str) -> str:

@@ -292,7 +292,8 @@ def test_broadcast_is_previewed_in_private_and_sent_to_every_group_once_confirme
     def private(marker: str) -> list[dict]:
         return [c for c in world.calls("sendMessage", SUPER, since=since) if marker in c["params"]["text"]]
 
-    [preview] = wait_until(lambda: private("Broadcast preview"), what="the preview")
+    # Sara's Telegram sends no language: she is spoken to in the network's default (it)
+    [preview] = wait_until(lambda: private("Anteprima del broadcast"), what="the preview")
     assert "Lezioni <b>sospese</b> domani" in preview["params"]["text"]
     assert not any("sospese" in text for chat in chats_ for text in notices_in(world, chat))  # nothing sent yet
     send, drop = preview["params"]["reply_markup"]["inline_keyboard"][0]
@@ -300,7 +301,7 @@ def test_broadcast_is_previewed_in_private_and_sent_to_every_group_once_confirme
     world.tg.press_button(SUPER, message_id, ADMIN, send["callback_data"])  # not the issuer's press
     world.tg.press_button(SUPER, message_id, SUPER, send["callback_data"])
     world.tg.press_button(SUPER, message_id, SUPER, send["callback_data"])  # a double click sends once
-    [report] = wait_until(lambda: private("delivered"), timeout=60, what="the delivery report")
+    [report] = wait_until(lambda: private("consegnato"), timeout=60, what="the delivery report")
     with session_scope(world.db) as session:
         job = session.scalars(select(NetworkJob).where(NetworkJob.kind == "broadcast")).one()
         results = {r.chat_id: r.result for r in job.results}
@@ -308,7 +309,7 @@ def test_broadcast_is_previewed_in_private_and_sent_to_every_group_once_confirme
     assert set(results) == managed and all(results[chat] == "done" for chat in chats_)
     assert job.bot_id == report["bot_id"] == commands.BOT_ID  # the report comes from the bot Sara wrote to
     done = sum(result == "done" for result in results.values())
-    assert f"delivered: {done} of {len(managed)} groups" in report["params"]["text"]
+    assert f"consegnato: {done} di {len(managed)} gruppi" in report["params"]["text"]
     for chat in chats_:
         sent = [c["params"] for c in world.calls("sendMessage", chat) if "sospese" in c["params"]["text"]]
         assert sent == [{**sent[0], "text": "Lezioni <b>sospese</b> domani", "parse_mode": "HTML"}]

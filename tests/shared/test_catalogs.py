@@ -39,7 +39,7 @@ def ids(messages) -> set:
 
 
 def test_the_components_with_texts_have_catalogs():
-    assert {package.name for package in PACKAGES} >= {"aula_catalog", "aula_stats"}
+    assert {package.name for package in PACKAGES} >= {"aula_catalog", "aula_moderation", "aula_stats"}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -9,7 +9,7 @@ from babel.messages.catalog import Catalog as BabelCatalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
-from aula_shared.i18n import N_, Catalog, Message, MissingCatalog, Translations, language_for, translated
+from aula_shared.i18n import N_, Message, MissingCatalog, Translations, language_for, translated
 
 
 @pytest.mark.parametrize(
@@ -26,14 +26,6 @@ from aula_shared.i18n import N_, Catalog, Message, MissingCatalog, Translations,
 )
 def test_language_for(user, group, expected):
     assert language_for(user, group) == expected
-
-
-def test_catalog_fills_values_and_refuses_missing_translations():
-    catalog = Catalog({"hello": {"it": "Ciao {name}", "en": "Hello {name}"}})
-    assert catalog.text("hello", "en", name="Ada") == "Hello Ada"
-    assert catalog.text("hello", "it", name="Ada") == "Ciao Ada"
-    with pytest.raises(ValueError, match="'bye' has no en text"):
-        Catalog({"bye": {"it": "Ciao"}})
 
 
 def write_catalogs(locale_dir, compiled: bool) -> None:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from aula_shared.i18n import N_
+
 # Roles, highest first (roles.powers orders titles by it).
 SUPERADMIN, ADMINISTRATOR, MODERATOR, PROFESSOR, REPRESENTATIVE = (
     "superadmin",
@@ -43,7 +45,7 @@ EVERY_ROLE = frozenset({SUPERADMIN, ADMINISTRATOR, MODERATOR, PROFESSOR, REPRESE
 class CommandSpec:
     name: str
     handler: str  # "aula_moderation.<module>:<function>"
-    summary: str  # one line for /help
+    summary: str  # one line for /help, an N_() msgid translated where shown
     usage: str = ""  # the arguments, for /help and usage replies ("@user|id [duration] [reason]")
     roles: frozenset[str] = frozenset()  # the roles that may use it by default
     anyone: bool = False  # anybody may use it, with or without a role (/claim)
@@ -61,7 +63,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "info",
         "aula_moderation.commands.info:do_info",
-        "what Aula knows of a user, sent to you in private",
+        N_("what Aula knows of a user, sent to you in private"),
         "@user|id",
         roles=STAFF,
         targets=True,
@@ -72,7 +74,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "del",
         "aula_moderation.commands.handling:do_delete",
-        "delete the message you reply to",
+        N_("delete the message you reply to"),
         "(in reply) [reason]",
         roles=STAFF,
         targets=True,
@@ -83,7 +85,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "warn",
         "aula_moderation.commands.warnings:do_warn",
-        "warn a user; at the chat's limit, its action is taken",
+        N_("warn a user; at the chat's limit, its action is taken"),
         "@user|id [reason]",
         roles=ADMINS,
         targets=True,
@@ -94,7 +96,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "unwarn",
         "aula_moderation.commands.warnings:do_unwarn",
-        "take back a user's latest active warning",
+        N_("take back a user's latest active warning"),
         "@user|id [reason]",
         roles=ADMINS,
         targets=True,
@@ -105,7 +107,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "kick",
         "aula_moderation.commands.actions:do_kick",
-        "remove a user from the group (they may come back)",
+        N_("remove a user from the group (they may come back)"),
         "@user|id [reason]",
         roles=ADMINS,
         targets=True,
@@ -116,7 +118,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "mute",
         "aula_moderation.commands.actions:do_mute",
-        "mute a user, for a while or for good",
+        N_("mute a user, for a while or for good"),
         "@user|id [duration] [reason]",
         roles=STAFF,
         targets=True,
@@ -128,7 +130,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "ban",
         "aula_moderation.commands.actions:do_ban",
-        "ban a user from the group, for a while or for good",
+        N_("ban a user from the group, for a while or for good"),
         "@user|id [duration] [reason]",
         roles=ADMINS,
         targets=True,
@@ -140,7 +142,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "free",
         "aula_moderation.commands.actions:do_free",
-        "lift a user's ban or mute here and clear their warnings",
+        N_("lift a user's ban or mute here and clear their warnings"),
         "@user|id [reason]",
         roles=ADMINS,
         targets=True,
@@ -151,7 +153,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "superban",
         "aula_moderation.commands.network_bans:do_superban",
-        "ban a user from every group of the network",
+        N_("ban a user from every group of the network"),
         "@user|id [duration] [reason]",
         roles=frozenset({SUPERADMIN}),
         targets=True,
@@ -163,7 +165,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "superfree",
         "aula_moderation.commands.network_bans:do_superfree",
-        "lift a network ban in every group",
+        N_("lift a network ban in every group"),
         "@user|id [reason]",
         roles=frozenset({SUPERADMIN}),
         targets=True,
@@ -174,7 +176,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "whitelistbot",
         "aula_moderation.commands.staff:whitelist_bots",
-        "let anyone add these bots to a group",
+        N_("let anyone add these bots to a group"),
         "@some_bot …",
         roles=frozenset({SUPERADMIN}),
         event="WHITELIST_BOT",
@@ -184,13 +186,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "ignore_admin",
         "aula_moderation.commands.staff:toggle_admin_calls",
-        "stop (or resume) reporting @admin calls of this group to the staff",
+        N_("stop (or resume) reporting @admin calls of this group to the staff"),
         roles=frozenset({SUPERADMIN}),
     ),
     CommandSpec(
         "broadcast",
         "aula_moderation.network.broadcast:on_command",
-        "send a message to every group (a preview comes first, in private)",
+        N_("send a message to every group (a preview comes first, in private)"),
         "text",
         roles=frozenset({SUPERADMIN}),
         event="BROADCAST",
@@ -199,13 +201,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "claim",
         "aula_moderation.roles.handlers:on_claim",
-        "get your roles' rights and title in this group",
+        N_("get your roles' rights and title in this group"),
         anyone=True,
     ),
     CommandSpec(
         "help",
         "aula_moderation.commands.help:on_help",
-        "the commands you may use here",
+        N_("the commands you may use here"),
         roles=EVERY_ROLE,
     ),
 )

@@ -392,7 +392,8 @@ def test_a_network_ban_from_the_admin_reaches_the_moderation_log(db, redis_url):
     with session_scope(db) as session:
         [entry] = session.scalars(select(LogEntry)).all()
         assert entry.bot_id == 1 and entry.sent_at is None  # the worker's flush sends it
-    assert "#MODERATION_SUPERBAN" in entry.text and "🌐 Scope: network" in entry.text
+    # the log chat speaks the network's default language (it); the #EVENT tag stays
+    assert "#MODERATION_SUPERBAN" in entry.text and "🌐 Ambito: network" in entry.text
     assert "Ada" in entry.text and "spam (staff admin: alice)" in entry.text
 
 

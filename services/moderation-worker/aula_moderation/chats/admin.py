@@ -21,6 +21,7 @@ from aula_moderation.chats import settings as chat_settings
 from aula_moderation.chats.models import ChatScope, ManagedChat
 from aula_shared.settings import LANGUAGES
 from aula_shared.staff import StaffModelView
+from aula_shared.staff_babel import lazy_gettext
 
 # The chat's own moderation settings, edited on its page; onboarding's keys have their own page.
 KEYS = tuple(s.key for s in chat_settings.SETTINGS if s.store == chat_settings.CHAT)
@@ -28,21 +29,26 @@ KEYS = tuple(s.key for s in chat_settings.SETTINGS if s.store == chat_settings.C
 
 def setting_field(setting: chat_settings.Setting, inherited: object):
     """A form field for one setting; empty means "no value of its own" (the network's or the default applies)."""
-    description = f"{setting.help} Empty: {inherited} (the network's value or the default).".strip()
+    label = lazy_gettext(setting.label)
+    description = lazy_gettext(
+        "%(help)s Empty: %(inherited)s (the network's value or the default).",
+        help=lazy_gettext(setting.help) if setting.help else "",
+        inherited="—" if inherited is None else inherited,
+    )
     if setting.kind == "flag":
-        return BooleanField(setting.label, description=setting.help)
+        return BooleanField(label, description=lazy_gettext(setting.help) if setting.help else "")
     if setting.kind == "choice":
         choices = [("", f"— ({inherited})")] + [(choice, choice) for choice in setting.choices]
-        return SelectField(setting.label, choices=choices, validators=[Optional()], description=description)
+        return SelectField(label, choices=choices, validators=[Optional()], description=description)
     return IntegerField(
-        setting.label,
-        validators=[Optional(), NumberRange(min=setting.low, max=setting.high)],
-        description=description,
+        label, validators=[Optional(), NumberRange(min=setting.low, max=setting.high)], description=description
     )
 
 
 def _settings_form(inherited: dict) -> type[SecureForm]:
-    fields = {"language": SelectField("Language of notices", choices=[(code, code) for code in LANGUAGES])}
+    fields = {
+        "language": SelectField(lazy_gettext("Language of notices"), choices=[(code, code) for code in LANGUAGES])
+    }
     for key in KEYS:
         fields[key] = setting_field(chat_settings.BY_KEY[key], inherited.get(key))
     return type("ChatSettingsForm", (SecureForm,), fields)
@@ -65,7 +71,11 @@ class ManagedChatView(lookups.NamesShown, StaffModelView):
     can_create = can_delete = False
     named_filter_urls = True
     column_list = ("id", "title", "bot_id", "language", "managed", "scope", "settings", "migrated_to")
-    column_labels = {"id": "Chat", "bot_id": "Bot", "scope": "Degrees and departments"}
+    column_labels = {
+        "id": lazy_gettext("Chat"),
+        "bot_id": lazy_gettext("Bot"),
+        "scope": lazy_gettext("Degrees and departments"),
+    }
     column_sortable_list = ("id", "title", "managed")
     column_default_sort = "title"
     column_searchable_list = ("title",)

@@ -9,7 +9,7 @@ import logging
 from aula_moderation import chat_actions
 from aula_moderation.chats import records as chats
 from aula_moderation.chats import settings as group_settings
-from aula_moderation.chats.texts import TEXTS
+from aula_moderation.chats import texts
 from aula_shared.i18n import language_for
 from aula_shared.router import StopRouting
 
@@ -43,7 +43,7 @@ def on_unmanaged_chat(context) -> None:
         outcome = context.client.call(
             "sendMessage",
             chat_id=chat.id,
-            text=TEXTS.text("unmanaged_chat", language, chat_id=chat.id),
+            text=texts.text("unmanaged_chat", language, chat_id=chat.id),
             parse_mode="HTML",
         )
         if not outcome:
@@ -84,10 +84,14 @@ def on_my_chat_member(context) -> None:
     )
     if not lost or staff_chat is None:
         return
-    text = (
-        f"🤖 #BOT_STATUS_CHANGED in {html.escape(chat.title or '')} (<code>{chat.id}</code>): "
-        f"{change.old_chat_member.status} → {new.status}. Moderation there needs an admin bot that can delete "
-        "messages and restrict members."
+    text = texts.TEXTS.gettext(
+        context.services.settings.default_language,  # the staff chat: the network's language
+        "🤖 #BOT_STATUS_CHANGED in {title} (<code>{chat_id}</code>): {old} → {new}. Moderation there needs an admin "
+        "bot that can delete messages and restrict members.",
+        title=html.escape(chat.title or ""),
+        chat_id=chat.id,
+        old=change.old_chat_member.status,
+        new=new.status,
     )
     outcome = context.client.call("sendMessage", chat_id=staff_chat, text=text, parse_mode="HTML")
     if not outcome:

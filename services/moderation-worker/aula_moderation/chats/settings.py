@@ -30,6 +30,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from aula_moderation.chats.models import ManagedChat, NetworkSetting, OnboardingSettings
 from aula_shared.db import session_scope
+from aula_shared.i18n import N_
 
 DAY = 86400
 CHAT, ONBOARDING = "chat", "onboarding"  # where a group's own value is stored (see the module's docstring)
@@ -51,7 +52,7 @@ class Setting:
     choices: tuple[str, ...] = ()
     optional: bool = False  # None is a value: "not set, use what `help` says"
     store: str = CHAT
-    section: str = "Moderation"
+    section: str = N_("Moderation")
 
     @property
     def kind(self) -> str:
@@ -103,52 +104,53 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     # Moderation: notices, warnings, join messages, @admin calls.
-    Setting("notice_delay", 90, "Notice delay (s)", "Seconds before the bot's notices in the group are deleted.",
-            high=DAY),
-    Setting("warn_limit", 3, "Warnings before action",
-            "Active warnings that trigger the action below (then the count starts again).", low=1, high=100),
-    Setting("warn_action", "mute", "Action at the limit", choices=("mute", "ban", "kick")),
-    Setting("warn_action_seconds", DAY, "Action length (s)", "How long the mute or ban lasts; 0: for ever.",
+    Setting("notice_delay", 90, N_("Notice delay (s)"),
+            N_("Seconds before the bot's notices in the group are deleted."), high=DAY),
+    Setting("warn_limit", 3, N_("Warnings before action"),
+            N_("Active warnings that trigger the action below (then the count starts again)."), low=1, high=100),
+    Setting("warn_action", "mute", N_("Action at the limit"), choices=("mute", "ban", "kick")),
+    Setting("warn_action_seconds", DAY, N_("Action length (s)"), N_("How long the mute or ban lasts; 0: for ever."),
             high=366 * DAY),
-    Setting("warn_expiry_days", 30, "Warnings expire after (days)", "0: warnings never expire.", high=3650),
-    Setting("join_message_delay", None, "Join/leave messages deleted after (s)",
-            "Telegram's 'X joined' messages in large groups; empty: the notice delay.", high=DAY, optional=True),
-    Setting("clean_joins_min_members", 50, "Delete join messages from (members)",
-            "Join/leave messages are deleted only in groups at least this large.", high=1_000_000),
-    Setting("ignore_admin_tagging", False, "Ignore @admin calls",
-            "@admin in this chat does not reach the staff chat (/ignore_admin)."),
+    Setting("warn_expiry_days", 30, N_("Warnings expire after (days)"), N_("0: warnings never expire."), high=3650),
+    Setting("join_message_delay", None, N_("Join/leave messages deleted after (s)"),
+            N_("Telegram's 'X joined' messages in large groups; empty: the notice delay."), high=DAY, optional=True),
+    Setting("clean_joins_min_members", 50, N_("Delete join messages from (members)"),
+            N_("Join/leave messages are deleted only in groups at least this large."), high=1_000_000),
+    Setting("ignore_admin_tagging", False, N_("Ignore @admin calls"),
+            N_("@admin in this chat does not reach the staff chat (/ignore_admin).")),
     # Onboarding: everything is off by default, so that putting a group under management changes nothing until
     # staff opt in.
-    Setting("captcha", "off", "CAPTCHA", choices=("off", "button", "math"), store=ONBOARDING, section="CAPTCHA"),
-    Setting("captcha_timeout", 180, "CAPTCHA timeout (s)", high=DAY, store=ONBOARDING, section="CAPTCHA"),
-    Setting("captcha_action", "kick", "When the CAPTCHA fails", "mute: stays muted until staff act.",
-            choices=("kick", "ban", "mute"), store=ONBOARDING, section="CAPTCHA"),
-    Setting("captcha_attempts", 2, "Wrong answers allowed", "Before the action is taken.", high=100,
-            store=ONBOARDING, section="CAPTCHA"),
-    Setting("welcome", False, "Welcome newcomers", store=ONBOARDING, section="Welcome"),
-    Setting("welcome_delete_after", 300, "Welcome deleted after (s)", "0 keeps it.", high=DAY, store=ONBOARDING,
-            section="Welcome"),
-    Setting("welcome_period", DAY, "One welcome per user every (s)", high=366 * DAY, store=ONBOARDING,
-            section="Welcome"),
-    Setting("rules_gate", False, "Rules gate and trust ladder",
-            "Unknown users must accept the rules, then are on probation.", store=ONBOARDING, section="Trust"),
-    Setting("verify_min_seconds", 30, "Peer confirmation after (s)",
-            "A peer may confirm a probationer no sooner than this after acceptance.", high=DAY, store=ONBOARDING,
-            section="Trust"),
-    Setting("verify_after_messages", 20, "Verified after clean messages", "0: never.", high=100_000,
-            store=ONBOARDING, section="Trust"),
-    Setting("verify_after_days", 7, "Verified after (days)", high=3650, store=ONBOARDING, section="Trust"),
-    Setting("filter_mode", "off", "Forbidden words", choices=("off", "alert", "delete"), store=ONBOARDING,
-            section="Filters"),
-    Setting("flood_messages", 0, "Antiflood: messages", "N messages within the window mute the sender; 0: off.",
-            high=1000, store=ONBOARDING, section="Filters"),
-    Setting("flood_seconds", 10, "Antiflood: window (s)", high=DAY, store=ONBOARDING, section="Filters"),
-    Setting("flood_mute", 600, "Antiflood: mute (s)", high=366 * DAY, store=ONBOARDING, section="Filters"),
-    Setting("join_requests", False, "Talk to applicants before approving", store=ONBOARDING,
-            section="Join requests"),
-    Setting("join_request_timeout", 300, "Join request timeout (s)",
-            "Telegram lets the bot write to an applicant for 5 minutes.", high=DAY, store=ONBOARDING,
-            section="Join requests"),
+    Setting("captcha", "off", N_("CAPTCHA"), choices=("off", "button", "math"), store=ONBOARDING,
+            section=N_("CAPTCHA")),
+    Setting("captcha_timeout", 180, N_("CAPTCHA timeout (s)"), high=DAY, store=ONBOARDING, section=N_("CAPTCHA")),
+    Setting("captcha_action", "kick", N_("When the CAPTCHA fails"), N_("mute: stays muted until staff act."),
+            choices=("kick", "ban", "mute"), store=ONBOARDING, section=N_("CAPTCHA")),
+    Setting("captcha_attempts", 2, N_("Wrong answers allowed"), N_("Before the action is taken."), high=100,
+            store=ONBOARDING, section=N_("CAPTCHA")),
+    Setting("welcome", False, N_("Welcome newcomers"), store=ONBOARDING, section=N_("Welcome")),
+    Setting("welcome_delete_after", 300, N_("Welcome deleted after (s)"), N_("0 keeps it."), high=DAY, store=ONBOARDING,
+            section=N_("Welcome")),
+    Setting("welcome_period", DAY, N_("One welcome per user every (s)"), high=366 * DAY, store=ONBOARDING,
+            section=N_("Welcome")),
+    Setting("rules_gate", False, N_("Rules gate and trust ladder"),
+            N_("Unknown users must accept the rules, then are on probation."), store=ONBOARDING, section=N_("Trust")),
+    Setting("verify_min_seconds", 30, N_("Peer confirmation after (s)"),
+            N_("A peer may confirm a probationer no sooner than this after acceptance."), high=DAY, store=ONBOARDING,
+            section=N_("Trust")),
+    Setting("verify_after_messages", 20, N_("Verified after clean messages"), N_("0: never."), high=100_000,
+            store=ONBOARDING, section=N_("Trust")),
+    Setting("verify_after_days", 7, N_("Verified after (days)"), high=3650, store=ONBOARDING, section=N_("Trust")),
+    Setting("filter_mode", "off", N_("Forbidden words"), choices=("off", "alert", "delete"), store=ONBOARDING,
+            section=N_("Filters")),
+    Setting("flood_messages", 0, N_("Antiflood: messages"), N_("N messages within the window mute the sender; 0: off."),
+            high=1000, store=ONBOARDING, section=N_("Filters")),
+    Setting("flood_seconds", 10, N_("Antiflood: window (s)"), high=DAY, store=ONBOARDING, section=N_("Filters")),
+    Setting("flood_mute", 600, N_("Antiflood: mute (s)"), high=366 * DAY, store=ONBOARDING, section=N_("Filters")),
+    Setting("join_requests", False, N_("Talk to applicants before approving"), store=ONBOARDING,
+            section=N_("Join requests")),
+    Setting("join_request_timeout", 300, N_("Join request timeout (s)"),
+            N_("Telegram lets the bot write to an applicant for 5 minutes."), high=DAY, store=ONBOARDING,
+            section=N_("Join requests")),
 )  # fmt: skip
 BY_KEY: Mapping[str, Setting] = {setting.key: setting for setting in SETTINGS}
 DEFAULTS: Mapping[str, Any] = {setting.key: setting.default for setting in SETTINGS}

@@ -15,6 +15,7 @@ from aula_moderation.chats import settings as chat_settings
 from aula_moderation.chats.admin import form_changes, setting_field
 from aula_moderation.chats.models import ManagedChat
 from aula_shared.staff import StaffPage
+from aula_shared.staff_babel import _, _n
 
 
 def _network_form(defaults: dict) -> type[SecureForm]:
@@ -51,7 +52,7 @@ class SettingsView(StaffPage):
                 self.session.rollback()
                 form.form_errors.append(str(error))
             else:
-                flash("Network settings saved: every group without its own value follows them.", "success")
+                flash(_("Network settings saved: every group without its own value follows them."), "success")
                 return redirect(url_for(".index"))
         sections: dict[str, list] = {}
         for s in chat_settings.SETTINGS:
@@ -75,7 +76,15 @@ class SettingsView(StaffPage):
                 self.session.rollback()
                 flash(str(error), "error")
             else:
-                flash(f"{len(dropped)} value(s) of {chat.title or chat_id} reset to the network's.", "success")
+                flash(
+                    _n(
+                        "%(num)d value of %(chat)s reset to the network's.",
+                        "%(num)d values of %(chat)s reset to the network's.",
+                        len(dropped),
+                        chat=chat.title or chat_id,
+                    ),
+                    "success",
+                )
             return redirect(url_for(".group", chat_id=chat_id))
         values = chat_settings.explain(self.session, chat_id)
         return self.render("moderation_admin/settings_group.html", chat=chat, values=values, form=form)

@@ -59,7 +59,7 @@ def new_case(
     session.add(case)
     people.upsert_user(session, scene.message.from_user)
     if scene.services.settings.log_chat_id is not None:
-        modlog.enqueue(session, case, scene.bot_id, forwarded)
+        modlog.enqueue(session, case, scene.bot_id, forwarded, scene.services.settings.default_language)
     stats_events.publish_case(session, case, scene.services.redis)
     return case
 

@@ -8,9 +8,8 @@ import logging
 from aula_moderation import chat_actions
 from aula_moderation import command_registry as registry
 from aula_moderation.chats import settings as group_settings
-from aula_moderation.commands import handling, notices, parser
+from aula_moderation.commands import handling, notices, parser, texts
 from aula_moderation.commands.scene import Person, Scene, real_reply
-from aula_moderation.commands.texts import TEXTS
 from aula_moderation.log.models import Case
 from aula_moderation.people import records as people
 from aula_moderation.roles import grants
@@ -74,17 +73,25 @@ def on_admin_report(context) -> None:
     staff_chat = context.services.settings.staff_chat_id
     if staff_chat is not None:
         link_chat = str(chat.id).removeprefix("-100")
+        staff_language = context.services.settings.default_language  # the staff chat: the network's language
         lines = [
-            "🧑‍⚖️ A user has tagged @admin",
-            f"👤 Issuer: {Person.of(reporter).mention()} (<code>{reporter.id}</code>)",
-            f"👥 Group: {html.escape(chat.title or '')} (<code>{chat.id}</code>)",
-        ]
+            texts.TEXTS.gettext(staff_language, "🧑‍⚖️ A user has tagged @admin"),
+            texts.TEXTS.gettext(
+                staff_language, "👤 Issuer: {mention} (<code>{user_id}</code>)",
+                mention=Person.of(reporter).mention(), user_id=reporter.id,
+            ),
+            texts.TEXTS.gettext(
+                staff_language, "👥 Group: {title} (<code>{chat_id}</code>)",
+                title=html.escape(chat.title or ""), chat_id=chat.id,
+            ),
+        ]  # fmt: skip
         if replied is not None:
-            lines.append(f'💬 <a href="https://t.me/c/{link_chat}/{replied.message_id}">Reported message</a>')
+            link = f"https://t.me/c/{link_chat}/{replied.message_id}"
+            lines.append(texts.TEXTS.gettext(staff_language, '💬 <a href="{link}">Reported message</a>', link=link))
             if replied.text:
                 lines.append(f"<blockquote>{html.escape(replied.text[:500])}</blockquote>")
         mentions = " ".join(f'<a href="tg://user?id={uid}">{uid}</a>' for uid in staff)
-        lines.append(f"Please respond: {mentions or '—'}")
+        lines.append(texts.TEXTS.gettext(staff_language, "Please respond: {mentions}", mentions=mentions or "—"))
         outcome = context.client.call("sendMessage", chat_id=staff_chat, text="\n".join(lines), parse_mode="HTML")
         if not outcome:
             log.info("@admin report refused", extra=outcome.log_fields())
@@ -96,4 +103,4 @@ def on_admin_report(context) -> None:
         context.services, context.bot_id, context.update.update_id, context.client, chat, message,
         Person.of(reporter), None, parser.Command("admin"),
     )  # fmt: skip
-    notices.send_ephemeral(scene, TEXTS.text("admin_thanks", language))
+    notices.send_ephemeral(scene, texts.text("admin_thanks", language))

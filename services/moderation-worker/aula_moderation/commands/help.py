@@ -6,10 +6,9 @@ import html
 
 from aula_moderation import chat_actions
 from aula_moderation import command_registry as registry
-from aula_moderation.commands import notices
+from aula_moderation.commands import notices, texts
 from aula_moderation.commands.parser import Command
 from aula_moderation.commands.scene import Person, Scene
-from aula_moderation.commands.texts import TEXTS
 from aula_moderation.roles import grants
 from aula_shared.db import session_scope
 from aula_shared.i18n import language_for
@@ -31,9 +30,10 @@ def on_help(context) -> None:
 
 def help_text(powers, language: str) -> str:
     """One line per command the powers allow (and /claim, which anyone may use): name, arguments, summary."""
-    lines = [TEXTS.text("help_title", language)]
+    lines = [texts.text("help_title", language)]
     for spec in registry.COMMANDS:
         if spec.anyone or powers.may(spec.name):
             usage = f" {html.escape(spec.usage)}" if spec.usage else ""
-            lines.append(f"<code>/{spec.name}{usage}</code> — {html.escape(spec.summary)}")
+            summary = texts.TEXTS.gettext(language, spec.summary)
+            lines.append(f"<code>/{spec.name}{usage}</code> — {html.escape(summary)}")
     return "\n".join(lines)

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aula_moderation.chats.models import ManagedChat
+from aula_moderation.commands import texts
 from aula_moderation.commands.notices import usage
 from aula_moderation.commands.scene import Person, Scene
-from aula_moderation.commands.texts import TEXTS
 from aula_moderation.commands.warnings import active_warnings
 from aula_moderation.network import jobs as network
 from aula_moderation.people.models import Membership, TelegramUser
@@ -31,7 +31,7 @@ def do_info(scene: Scene, target: Person, _evidence, _replied, _forwarded) -> No
 def info_report(session: Session, user_id: int, chat_id: int, language: str) -> str:
     user = session.get(TelegramUser, user_id)
     if user is None:
-        return TEXTS.text("info_unknown", language, user_id=user_id)
+        return texts.text("info_unknown", language, user_id=user_id)
     memberships = session.scalars(
         select(Membership).where(Membership.user_id == user_id).order_by(Membership.last_seen.desc())
     ).all()
@@ -43,7 +43,7 @@ def info_report(session: Session, user_id: int, chat_id: int, language: str) -> 
         f"• <code>{m.chat_id}</code> {m.status[:3]} {html.escape(titles.get(m.chat_id) or '')}" for m in memberships
     )
     blocked = network.active_block(session, user_id)
-    return TEXTS.text(
+    return texts.text(
         "info_report",
         language,
         name=html.escape(user.name),
@@ -51,7 +51,7 @@ def info_report(session: Session, user_id: int, chat_id: int, language: str) -> 
         username=f"@{user.username}" if user.username else "—",
         lang=user.language_code or "—",
         warnings=active_warnings(session, chat_id, user_id),
-        network=TEXTS.text("yes" if blocked else "no", language),
+        network=texts.text("yes" if blocked else "no", language),
         last_seen=f"{user.last_seen.astimezone(UTC):%d/%m/%Y %H:%M} UTC",
         groups=groups or "—",
     )

@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 from aula_moderation import chat_actions
+from aula_moderation.commands import texts
 from aula_moderation.commands.scene import Person, Scene
-from aula_moderation.commands.texts import TEXTS
 from aula_moderation.log import log_chat as modlog
 from aula_shared.i18n import language_for
 
@@ -36,7 +36,7 @@ def send_ephemeral(scene: Scene, text: str) -> None:
 
 def usage(scene: Scene, key: str, values: dict | None = None, **more: Any) -> None:
     language = language_for(scene.issuer.language_code, scene.chat.language, scene.services.settings.default_language)
-    send_ephemeral(scene, TEXTS.text(key, language, command=scene.command.name, **(values or {}), **more))
+    send_ephemeral(scene, texts.text(key, language, command=scene.command.name, **(values or {}), **more))
 
 
 def notify(
@@ -44,14 +44,14 @@ def notify(
 ) -> None:
     """The group notice, in the target's language if Aula speaks it, else the group's."""
     language = language_for(target.language_code, scene.chat.language, scene.services.settings.default_language)
-    text = TEXTS.text(
+    text = texts.text(
         "notice",
         language,
         emoji=modlog.EVENTS[event],
         mention=target.mention(),
-        event=TEXTS.text(event_key, language, **values),
-        duration=TEXTS.text("notice_duration", language, duration=format_duration(duration)) if duration else "",
-        reason=TEXTS.text("notice_reason", language, reason=html.escape(reason)) if reason else "",
+        event=texts.text(event_key, language, **values),
+        duration=texts.text("notice_duration", language, duration=format_duration(duration)) if duration else "",
+        reason=texts.text("notice_reason", language, reason=html.escape(reason)) if reason else "",
     )
     send_ephemeral(scene, text)
 

@@ -14,12 +14,13 @@ import html
 from aula_moderation import chat_actions
 from aula_moderation.chats import settings as group_settings
 from aula_moderation.chats.models import ManagedChat
-from aula_moderation.commands import cases, notices
+from aula_moderation.commands import cases, notices, texts
 from aula_moderation.commands.parser import Command
 from aula_moderation.commands.scene import Person, Scene
 from aula_moderation.network.models import BOT_USERNAME, WhitelistedBot
 from aula_moderation.roles import grants
 from aula_shared.db import session_scope
+from aula_shared.i18n import language_for
 
 
 def whitelist_bots(context) -> None:
@@ -49,7 +50,12 @@ def _scene(context, name: str) -> Scene:
 def _whitelist(scene: Scene, words: list[str]) -> None:
     names = [match.group(1).lower() for word in words if (match := BOT_USERNAME.match(word))]
     if not names:
-        notices.send_ephemeral(scene, "Usage: <code>/whitelistbot @some_bot …</code> (bot usernames end in bot)")
+        notices.send_ephemeral(
+            scene,
+            texts.TEXTS.gettext(
+                _language(scene), "Usage: <code>/whitelistbot @some_bot …</code> (bot usernames end in bot)"
+            ),
+        )
         return
     with session_scope(scene.services.database_url) as session:
         if cases.already_done(session, scene, "WHITELIST_BOT", None):
@@ -60,7 +66,10 @@ def _whitelist(scene: Scene, words: list[str]) -> None:
         cases.new_case(session, scene, "WHITELIST_BOT", None, reason=" ".join(f"@{n}" for n in names))
     scene.services.flush_log()
     listed = ", ".join(f"@{html.escape(n)}" for n in names)
-    notices.send_ephemeral(scene, f"⚪ Whitelisted: {listed}. Anyone may add them to a group.")
+    notices.send_ephemeral(
+        scene,
+        texts.TEXTS.gettext(_language(scene), "⚪ Whitelisted: {bots}. Anyone may add them to a group.", bots=listed),
+    )
 
 
 def _toggle_admin_calls(scene: Scene) -> None:
@@ -68,5 +77,14 @@ def _toggle_admin_calls(scene: Scene) -> None:
         session.get(ManagedChat, scene.chat.id, with_for_update=True)  # two toggles at once: one after the other
         ignoring = not group_settings.load(session, scene.chat.id)["ignore_admin_tagging"]
         group_settings.set_group(session, scene.chat.id, ignore_admin_tagging=ignoring)
-    state = "ignored here: they will not reach the staff" if ignoring else "reported to the staff again"
-    notices.send_ephemeral(scene, f"@admin calls are now {state}.")
+    if ignoring:
+        said = texts.TEXTS.gettext(
+            _language(scene), "@admin calls are now ignored here: they will not reach the staff."
+        )
+    else:
+        said = texts.TEXTS.gettext(_language(scene), "@admin calls are now reported to the staff again.")
+    notices.send_ephemeral(scene, said)
+
+
+def _language(scene: Scene) -> str:
+    return language_for(scene.issuer.language_code, scene.chat.language, scene.services.settings.default_language)

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from aula_moderation.commands import texts
 from aula_moderation.commands.actions import do_ban, do_kick, do_mute
 from aula_moderation.commands.cases import already_done, new_case
 from aula_moderation.commands.models import Warning
 from aula_moderation.commands.notices import notify, usage
 from aula_moderation.commands.parser import Command
 from aula_moderation.commands.scene import Person, Scene
-from aula_moderation.commands.texts import TEXTS
 from aula_shared.db import session_scope
 from aula_shared.i18n import language_for
 
@@ -69,7 +69,8 @@ def do_warn(scene: Scene, target: Person, evidence, _replied, forwarded) -> None
             scene.services, scene.bot_id, scene.update_id, scene.client, scene.chat, scene.message, scene.issuer,
             scene.powers,
             Command(action, duration=timedelta(seconds=seconds) if seconds and action != "kick" else None,
-                    reason=TEXTS.text("warn_limit_reason", language, limit=limit)),
+                    reason=texts.TEXTS.ngettext(language, "reached the limit of {limit} warning",
+                                                "reached the limit of {limit} warnings", limit, limit=limit)),
         )  # fmt: skip
         ESCALATIONS[action](automatic, target, None, None, None)
 

@@ -17,6 +17,7 @@ from aula_moderation import staff_lookups as lookups
 from aula_moderation.log.log_chat import EVENTS
 from aula_moderation.log.models import Case
 from aula_moderation.staff_lookups import ReadOnlyView
+from aula_shared.staff_babel import lazy_gettext
 
 
 def _short(text: str | None, width: int = 80) -> str:
@@ -48,14 +49,14 @@ class CaseView(ReadOnlyView):
     column_list = ("created_at", "event", "chat_id", "issuer_id", "target_id", "reason", "until", "network", "evidence")
     column_details_list = (*column_list, "message_deleted", "starred", "evidence_message_id", "job_id", "id")
     column_labels = {
-        "created_at": "Time",
-        "event": "Action",
-        "chat_id": "Chat",
-        "issuer_id": "Issuer",
-        "target_id": "Target",
-        "network": "Scope",
-        "job_id": "Network job",
-        "id": "Case",
+        "created_at": lazy_gettext("Time"),
+        "event": lazy_gettext("Action"),
+        "chat_id": lazy_gettext("Chat"),
+        "issuer_id": lazy_gettext("Issuer"),
+        "target_id": lazy_gettext("Target"),
+        "network": lazy_gettext("Scope"),
+        "job_id": lazy_gettext("Network job"),
+        "id": lazy_gettext("Case"),
     }
     column_sortable_list = ("created_at", "event", "chat_id", "target_id")
     column_default_sort = ("id", True)

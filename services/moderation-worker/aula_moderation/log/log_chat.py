@@ -23,7 +23,10 @@ from aula_moderation import command_registry as registry
 from aula_moderation.chats.models import ManagedChat
 from aula_moderation.log.models import Case, LogEntry
 from aula_moderation.people.models import TelegramUser
+from aula_shared.i18n import FALLBACK, Translations
 from aula_shared.telegram import BotClient
+
+TEXTS = Translations.for_package("aula_moderation")
 
 log = logging.getLogger(__name__)
 
@@ -82,35 +85,43 @@ def person(user: TelegramUser | None, user_id: int | None) -> str:
     return f"{html.escape(user.name)}{handle} #uid_{user.id}"
 
 
-def format_case(session: Session, case: Case, forwarded: bool) -> str:
+def format_case(session: Session, case: Case, forwarded: bool, language: str = FALLBACK) -> str:
+    """The case's lines in the network's default language; the #EVENT tag and the #uid_/#gid_ ids as they are
+    (staff search them)."""
     chat = session.get(ManagedChat, case.chat_id) if case.chat_id else None
     target = session.get(TelegramUser, case.target_id) if case.target_id else None
     issuer = session.get(TelegramUser, case.issuer_id) if case.issuer_id else None
     lines = [f"{EVENTS.get(case.event, '•')} #{case.event}{'*' if case.starred else ''}"]
     if case.chat_id:
         title = html.escape(chat.title or "") if chat else ""
-        lines.append(f"👥 Group: {title} #gid_{str(case.chat_id).lstrip('-')}")
+        gid = f"#gid_{str(case.chat_id).lstrip('-')}"
+        lines.append(TEXTS.gettext(language, "👥 Group: {title} {gid}", title=title, gid=gid))
     if case.network:
-        lines.append("🌐 Scope: network")
+        lines.append(TEXTS.gettext(language, "🌐 Scope: network"))
     if case.target_id:
-        lines.append(f"👤 Target user: {person(target, case.target_id)}")
+        lines.append(TEXTS.gettext(language, "👤 Target user: {person}", person=person(target, case.target_id)))
     if case.issuer_id:
-        lines.append(f"👮 Issuer: {person(issuer, case.issuer_id)}")
+        lines.append(TEXTS.gettext(language, "👮 Issuer: {person}", person=person(issuer, case.issuer_id)))
     if case.until:
-        lines.append(f"⏳ Until date: {case.until.astimezone(UTC):%d/%m/%Y %H:%M} UTC")
+        until = f"{case.until.astimezone(UTC):%d/%m/%Y %H:%M}"
+        lines.append(TEXTS.gettext(language, "⏳ Until date: {until} UTC", until=until))
     if case.reason:
-        lines.append(f"💬 Reason: {html.escape(case.reason)}")
+        lines.append(TEXTS.gettext(language, "💬 Reason: {reason}", reason=html.escape(case.reason)))
     if forwarded:
-        lines.append("📜 Message: ⬆️")
+        lines.append(TEXTS.gettext(language, "📜 Message: ⬆️"))
     elif case.evidence:
-        lines.append(f"📜 Message: <blockquote>{html.escape(case.evidence[:1000])}</blockquote>")
+        quote = f"<blockquote>{html.escape(case.evidence[:1000])}</blockquote>"
+        lines.append(TEXTS.gettext(language, "📜 Message: {quote}", quote=quote))
     return "\n".join(lines)
 
 
-def enqueue(session: Session, case: Case, bot_id: int, forwarded_message_id: int | None = None) -> None:
-    """Queue a case for the log chat (in the case's transaction: a case is logged iff it is stored)."""
+def enqueue(
+    session: Session, case: Case, bot_id: int, forwarded_message_id: int | None = None, language: str = FALLBACK
+) -> None:
+    """Queue a case for the log chat (in the case's transaction: a case is logged iff it is stored), written in
+    `language`, the network's default (settings.default_language)."""
     session.flush()
-    text = format_case(session, case, forwarded_message_id is not None)
+    text = format_case(session, case, forwarded_message_id is not None, language)
     session.add(LogEntry(case_id=case.id, bot_id=bot_id, text=text, forwarded_message_id=forwarded_message_id))
 
 
@@ -133,11 +144,12 @@ def digests(entries: Iterable[LogEntry]) -> list[list[LogEntry]]:
     return [pack for pack in packs if pack]
 
 
-def digest_text(pack: list[LogEntry]) -> str:
-    return f"🗂 #DIGEST {len(pack)} events\n\n" + "\n\n".join(entry.text for entry in pack)
+def digest_text(pack: list[LogEntry], language: str = FALLBACK) -> str:
+    header = TEXTS.ngettext(language, "🗂 #DIGEST {n} event", "🗂 #DIGEST {n} events", len(pack))
+    return header + "\n\n" + "\n\n".join(entry.text for entry in pack)
 
 
-def flush(session: Session, connection: redis.Redis, clients, log_chat_id: int) -> int:
+def flush(session: Session, connection: redis.Redis, clients, log_chat_id: int, language: str = FALLBACK) -> int:
     """Send what the budget allows; returns how many entries are still waiting."""
     waiting = pending(session)
     budget = budget_left(connection, log_chat_id)
@@ -163,7 +175,7 @@ def flush(session: Session, connection: redis.Redis, clients, log_chat_id: int) 
     for pack in packs[:budget]:
         spend(connection, log_chat_id)
         outcome = clients.for_bot(pack[0].bot_id).call(
-            "sendMessage", chat_id=log_chat_id, text=digest_text(pack), parse_mode="HTML"
+            "sendMessage", chat_id=log_chat_id, text=digest_text(pack, language), parse_mode="HTML"
         )
         if not outcome:
             log.warning("log digest refused", extra=outcome.log_fields())

@@ -31,7 +31,9 @@ def register(app: Celery, runtime) -> None:
             return -1
         try:
             with session_scope(runtime.database_url) as session:
-                left = log_chat.flush(session, connection, runtime.services().bots, settings.log_chat_id)
+                left = log_chat.flush(
+                    session, connection, runtime.services().bots, settings.log_chat_id, settings.default_language
+                )
         except TelegramUnavailable as error:
             raise task.retry(countdown=retry_delay(error, task.request.retries)) from None
         finally:

@@ -16,7 +16,7 @@ from flask_admin.form import SecureForm
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from wtforms import IntegerField, StringField, ValidationError
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from aula_moderation import staff_lookups as lookups
 from aula_moderation import task_names, worker_requests
@@ -30,22 +30,23 @@ from aula_moderation.network.models import BOT_USERNAME, BlockedUser, Whiteliste
 from aula_shared.redis import client as redis_client
 from aula_shared.settings import Settings
 from aula_shared.staff import StaffModelView
+from aula_shared.staff_babel import _, lazy_gettext
 
 
 class NetworkBanForm(SecureForm):
-    user_id = IntegerField("Telegram user id", validators=[InputRequired(), NumberRange(min=1)])
-    reason = StringField("Reason", validators=[InputRequired(), Length(max=500)])
+    user_id = IntegerField(lazy_gettext("Telegram user id"), validators=[InputRequired(), NumberRange(min=1)])
+    reason = StringField(lazy_gettext("Reason"), validators=[InputRequired(), Length(max=500)])
     duration = StringField(
-        "Duration",
+        lazy_gettext("Duration"),
         validators=[Optional()],
-        description="As in /superban: 30m 2h 7d 1w (from 1 minute to 366 days); empty = permanent.",
+        description=lazy_gettext("As in /superban: 30m 2h 7d 1w (from 1 minute to 366 days); empty = permanent."),
     )
 
     def validate_duration(self, field) -> None:
         if field.data:
             parsed = parse_duration(field.data.strip())
             if parsed is None or not MIN_DURATION <= parsed <= MAX_DURATION:
-                raise ValidationError("a duration such as 30m, 2h, 7d or 1w, from 1 minute to 366 days")
+                raise ValidationError(_("a duration such as 30m, 2h, 7d or 1w, from 1 minute to 366 days"))
 
 
 class BlocklistView(lookups.NamesShown, StaffModelView):
@@ -53,23 +54,30 @@ class BlocklistView(lookups.NamesShown, StaffModelView):
     named_filter_urls = True
     person_columns = ("user_id", "issuer_id")
     column_list = ("user_id", "source", "reason", "until", "issuer_id", "created_at")
-    column_labels = {"user_id": "User", "issuer_id": "Issuer", "until": "Until", "created_at": "Since"}
+    column_labels = {
+        "user_id": lazy_gettext("User"),
+        "issuer_id": lazy_gettext("Issuer"),
+        "until": lazy_gettext("Until"),
+        "created_at": lazy_gettext("Since"),
+    }
     column_sortable_list = ("user_id", "source", "created_at", "until")
     column_default_sort = ("created_at", True)
     column_searchable_list = ("reason",)
     column_formatters = {
         "user_id": lookups.person_cell,
         "issuer_id": lookups.person_cell,
-        "until": lambda _v, _c, model, _n: lookups.when(model.until) if model.until else "permanent",
+        "until": lambda _v, _c, model, _n: lookups.when(model.until) if model.until else _("permanent"),
         "created_at": lookups.when_cell,
     }
 
     def __init__(self, session, settings: Settings, **kwargs) -> None:
         self.settings = settings
         self.column_filters = [
-            FilterEqual(BlockedUser.source, "Source", options=[(s, s) for s in ("superban", "admin", "external")]),
-            IntEqualFilter(BlockedUser.user_id, "User id"),
-            lookups.PersonNameFilter(BlockedUser.user_id, "User"),
+            FilterEqual(
+                BlockedUser.source, lazy_gettext("Source"), options=[(s, s) for s in ("superban", "admin", "external")]
+            ),
+            IntEqualFilter(BlockedUser.user_id, lazy_gettext("User id")),
+            lookups.PersonNameFilter(BlockedUser.user_id, lazy_gettext("User")),
         ]
         super().__init__(BlockedUser, session, **kwargs)
 
@@ -82,14 +90,14 @@ class BlocklistView(lookups.NamesShown, StaffModelView):
         until = datetime.now(UTC) + duration if duration else None
         job = network.ban_everywhere(self.session, user_id, source="admin", reason=reason, until=until, issuer_id=None)
         self._record("MODERATION_SUPERBAN", user_id, reason, until, job.id)
-        self._run(job.id, "banned in every managed chat they are in")
+        self._run(job.id, _("banned in every managed chat they are in"))
         return self.session.get(BlockedUser, user_id)
 
     def delete_model(self, model: BlockedUser) -> bool:
         user_id = model.user_id
         job = network.lift_everywhere(self.session, user_id, issuer_id=None)
         self._record("MODERATION_SUPERFREE", user_id, None, None, job.id)
-        self._run(job.id, "unbanned in every managed chat")
+        self._run(job.id, _("unbanned in every managed chat"))
         return True
 
     def _record(self, event: str, user_id: int, reason: str | None, until, job_id: int) -> None:
@@ -102,7 +110,9 @@ class BlocklistView(lookups.NamesShown, StaffModelView):
         self.session.add(case)
         bot_id = chats.any_managed_bot(self.session)
         if self.settings.log_chat_id is not None and bot_id is not None:
-            modlog.enqueue(self.session, case, bot_id)  # the log chat hears of it within a flush (≤ 30 s)
+            modlog.enqueue(
+                self.session, case, bot_id, language=self.settings.default_language
+            )  # the log chat hears of it within a flush (≤ 30 s)
         connection = redis_client(self.settings.redis_url) if self.settings.redis_url else None
         stats_events.publish_case(self.session, case, connection)  # counted in stats' actions per day
         self.session.commit()
@@ -110,17 +120,32 @@ class BlocklistView(lookups.NamesShown, StaffModelView):
     def _run(self, job_id: int, effect: str) -> None:
         problem = worker_requests.send(self.settings, task_names.NETWORK_JOB, job_id)
         if problem is None:
-            flash(f"Network job {job_id} started: the user is {effect}.", "success")
+            flash(_("Network job %(job)s started: the user is %(effect)s.", job=job_id, effect=effect), "success")
         else:
-            flash(f"Stored, but the job is not running yet ({problem}); the worker's sweep will pick it up.", "warning")
+            flash(
+                _(
+                    "Stored, but the job is not running yet (%(problem)s); the worker's sweep will pick it up.",
+                    problem=problem,
+                ),
+                "warning",
+            )
+
+
+def _bot_username(_form, field) -> None:
+    # What wtforms' Regexp checks, with its message translated when shown (Flask-Admin lists only str errors).
+    if not BOT_USERNAME.match(field.data or ""):
+        raise ValidationError(_("a bot's username, e.g. @some_bot (ends in bot)"))
 
 
 class WhitelistForm(SecureForm):
     username = StringField(
-        "Bot username",
-        validators=[InputRequired(), Regexp(BOT_USERNAME, message="a bot's username, e.g. @some_bot (ends in bot)")],
+        lazy_gettext("Bot username"),
+        validators=[
+            InputRequired(),
+            _bot_username,
+        ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        description="Anyone may add this bot to a managed group (others added by non-staff are removed).",
+        description=lazy_gettext("Anyone may add this bot to a managed group (others added by non-staff are removed)."),
     )
 
 
@@ -131,13 +156,13 @@ class WhitelistView(lookups.NamesShown, StaffModelView):
     can_view_details = False
     person_columns = ("whitelisted_by",)
     column_list = ("username", "whitelisted_by", "created_at")
-    column_labels = {"whitelisted_by": "By", "created_at": "Since"}
+    column_labels = {"whitelisted_by": lazy_gettext("By"), "created_at": lazy_gettext("Since")}
     column_default_sort = "username"
     column_searchable_list = ("username",)
     column_formatters = {
         "username": lambda _v, _c, model, _n: f"@{model.username}",
         "whitelisted_by": lambda view, _c, model, _n: (
-            lookups.person(view.session, model.whitelisted_by) if model.whitelisted_by else "staff admin"
+            lookups.person(view.session, model.whitelisted_by) if model.whitelisted_by else _("staff admin")
         ),
         "created_at": lookups.when_cell,
     }
@@ -152,7 +177,7 @@ class WhitelistView(lookups.NamesShown, StaffModelView):
         # Stored as the handler compares it: lower case, no "@".
         username = BOT_USERNAME.match(form.username.data).group(1).lower()
         if self.session.get(WhitelistedBot, username) is not None:
-            flash(f"@{username} is already whitelisted.", "error")
+            flash(_("@%(bot)s is already whitelisted.", bot=username), "error")
             return False
         row = WhitelistedBot(username=username, whitelisted_by=None)
         self.session.add(row)
@@ -160,6 +185,6 @@ class WhitelistView(lookups.NamesShown, StaffModelView):
             self.session.commit()
         except IntegrityError:  # whitelisted meanwhile, by /whitelistbot or another staff member
             self.session.rollback()
-            flash(f"@{username} is already whitelisted.", "error")
+            flash(_("@%(bot)s is already whitelisted.", bot=username), "error")
             return False
         return row

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from aula_moderation import staff_lookups as lookups
 from aula_moderation.network.models import JobResult, NetworkJob
 from aula_moderation.staff_lookups import ReadOnlyView
+from aula_shared.staff_babel import lazy_gettext
 
 RESULTS = ("done", "not_member", "no_rights", "failed", "pending")
 
@@ -21,8 +22,15 @@ class JobView(ReadOnlyView):
     person_columns = ("user_id", "issuer_id")
     column_list = ("id", "created_at", "kind", "user_id", "issuer_id", "status", *RESULTS[:4], "finished_at")
     column_details_list = ("id", "created_at", "kind", "user_id", "issuer_id", "until", "status", "finished_at")
-    column_labels = {"id": "Job", "created_at": "Started", "user_id": "User", "issuer_id": "Issuer",
-                     "finished_at": "Finished", "not_member": "not member", "no_rights": "no rights"}  # fmt: skip
+    column_labels = {
+        "id": lazy_gettext("Job"),
+        "created_at": lazy_gettext("Started"),
+        "user_id": lazy_gettext("User"),
+        "issuer_id": lazy_gettext("Issuer"),
+        "finished_at": lazy_gettext("Finished"),
+        "not_member": lazy_gettext("not member"),
+        "no_rights": lazy_gettext("no rights"),
+    }
     column_sortable_list = ("id", "created_at", "kind", "status")
     column_default_sort = ("id", True)
     column_formatters = {

@@ -27,10 +27,20 @@ from aula_moderation.chats.models import ManagedChat
 from aula_moderation.log.models import Case
 from aula_moderation.network import jobs as network
 from aula_moderation.network.models import JobResult, NetworkJob
+from aula_moderation.people.models import TelegramUser
 from aula_moderation.roles import grants
 from aula_shared.db import session_scope
+from aula_shared.i18n import FALLBACK, N_, Translations, language_for
+
+TEXTS = Translations.for_package("aula_moderation")
 
 log = logging.getLogger(__name__)
+
+# Answers to the preview's buttons.
+NOT_YOURS = N_("Not yours.")
+SENDING = N_("Sending…")
+DISCARDED = N_("Discarded.")
+ALREADY_HANDLED = N_("Already handled.")
 
 COMMAND = re.compile(r"^/broadcast(?:@\w+)?(?:\s+(?P<text>.+))?$", re.DOTALL | re.IGNORECASE)
 COMMAND_PREFIX = re.compile(r"^/broadcast(?:@\w+)?\s*", re.IGNORECASE)
@@ -66,6 +76,7 @@ def on_command(context) -> None:
         context.client.call("deleteMessage", chat_id=message.chat.id, message_id=message.message_id)
     if message.sender_chat is not None or sender is None:
         return
+    language = language_for(sender.language_code if sender else None, None, context.services.settings.default_language)
     text = (COMMAND.match(message.text).group("text") or "").strip()
     formatted = _formatted_text(message)
     with session_scope(context.database_url) as session:
@@ -89,13 +100,22 @@ def on_command(context) -> None:
             )  # fmt: skip
         groups = len(managed_chats(session))
     if job_id is None:
-        usage = f"Usage: <code>/broadcast text</code> (at most {MAX_TEXT} characters)."
+        usage = TEXTS.ngettext(
+            language,
+            "Usage: <code>/broadcast text</code> (at most {n} character).",
+            "Usage: <code>/broadcast text</code> (at most {n} characters).",
+            MAX_TEXT,
+        )
         context.client.call("sendMessage", chat_id=sender.id, text=usage, parse_mode="HTML")
         return
-    preview = f"📡 <b>Broadcast preview</b> — to {groups} groups:\n\n{formatted}"
+    preview = TEXTS.ngettext(
+        language, "📡 <b>Broadcast preview</b> — to {n} group:", "📡 <b>Broadcast preview</b> — to {n} groups:", groups
+    )
+    preview += f"\n\n{formatted}"
     keyboard = [[
-        {"text": f"📤 Send to {groups} groups", "callback_data": f"bc:send:{job_id}"},
-        {"text": "❌ Discard", "callback_data": f"bc:drop:{job_id}"},
+        {"text": TEXTS.ngettext(language, "📤 Send to {n} group", "📤 Send to {n} groups", groups),
+         "callback_data": f"bc:send:{job_id}"},
+        {"text": TEXTS.gettext(language, "❌ Discard"), "callback_data": f"bc:drop:{job_id}"},
     ]]  # fmt: skip
     outcome = context.client.call(
         "sendMessage", chat_id=sender.id, text=preview, parse_mode="HTML", reply_markup={"inline_keyboard": keyboard}
@@ -116,7 +136,7 @@ def on_button(context) -> None:
     with session_scope(context.database_url) as session:
         job = session.get(NetworkJob, job_id)
         if job is None or job.kind != "broadcast" or job.issuer_id != query.from_user.id:
-            answer = "Not yours."
+            answer = NOT_YOURS
         else:
             # Only the first press changes a draft (a double click or a redelivery finds it changed).
             new_status = "running" if action == "send" else "discarded"
@@ -128,23 +148,37 @@ def on_button(context) -> None:
             if changed and action == "send":
                 for chat_id in managed_chats(session):
                     session.add(JobResult(job_id=job_id, chat_id=chat_id, result="pending"))
-            answer = {"send": "Sending…", "drop": "Discarded."}[action] if changed else "Already handled."
-    context.client.call("answerCallbackQuery", callback_query_id=query.id, text=answer)
-    if query.message is not None and answer in ("Sending…", "Discarded."):
+            answer = {"send": SENDING, "drop": DISCARDED}[action] if changed else ALREADY_HANDLED
+    user = query.from_user
+    language = language_for(user.language_code if user else None, None, context.services.settings.default_language)
+    context.client.call("answerCallbackQuery", callback_query_id=query.id, text=TEXTS.gettext(language, answer))
+    if query.message is not None and answer in (SENDING, DISCARDED):
         context.client.call(
             "editMessageReplyMarkup", chat_id=query.message.chat.id, message_id=query.message.message_id,
             reply_markup={"inline_keyboard": []},
         )  # fmt: skip
-    if answer == "Sending…":
+    if answer == SENDING:
         context.services.run_job(job_id)
 
 
-def report(session, clients, job: NetworkJob) -> None:
+def report(session, clients, job: NetworkJob, default_language: str = FALLBACK) -> None:
     """The delivery report, to the issuer in private, once a broadcast's job is done (nothing for other jobs)."""
     if job.kind != "broadcast":
         return
     counts = network.summary(session, job.id)
-    lines = [f"📡 Broadcast {job.id} delivered: {counts.get('done', 0)} of {sum(counts.values())} groups."]
+    issuer = session.get(TelegramUser, job.issuer_id) if job.issuer_id else None
+    language = language_for(issuer.language_code if issuer else None, None, default_language)
+    total = sum(counts.values())
+    lines = [
+        TEXTS.ngettext(
+            language,
+            "📡 Broadcast {job} delivered: {done} of {n} group.",
+            "📡 Broadcast {job} delivered: {done} of {n} groups.",
+            total,
+            job=job.id,
+            done=counts.get("done", 0),
+        )
+    ]
     lines += [f"• {result}: {count}" for result, count in sorted(counts.items()) if result != "done"]
     failed = session.scalars(
         select(JobResult).where(JobResult.job_id == job.id, JobResult.result != "done").limit(20)

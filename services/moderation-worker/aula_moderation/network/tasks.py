@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import httpx
@@ -23,7 +24,11 @@ def register(app: Celery, runtime) -> None:
         try:
             with session_scope(runtime.database_url) as session:
                 network.run_job(
-                    session, runtime.services().bots, job_id, pace=runtime.pacer(), on_done=broadcast.report
+                    session,
+                    runtime.services().bots,
+                    job_id,
+                    pace=runtime.pacer(),
+                    on_done=functools.partial(broadcast.report, default_language=runtime.settings.default_language),
                 )
                 return network.summary(session, job_id)
         except TelegramUnavailable as error:

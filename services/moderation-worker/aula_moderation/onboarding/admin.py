@@ -24,43 +24,51 @@ from aula_moderation.onboarding.models import Appeal, FilterRule, WelcomeTemplat
 from aula_shared.i18n import LANGUAGES
 from aula_shared.settings import Settings
 from aula_shared.staff import StaffModelView, StaffPage
+from aula_shared.staff_babel import _, lazy_gettext
 
-CATEGORY = "Onboarding"
+CATEGORY = lazy_gettext("Onboarding")
 NETWORK = "network"  # the scope of network-wide templates and filter rules in URLs and forms
 templates = Blueprint("onboarding_admin", __name__, template_folder="templates")
 
 # Labels and help for settings.DEFAULTS, by section; a key missing here still gets a field (under "Other").
 SECTIONS = {
     "CAPTCHA": {
-        "captcha": ("CAPTCHA", "off, a button to press, or a sum to solve"),
-        "captcha_timeout": ("Time to answer (s)", ""),
-        "captcha_action": ("On timeout or failure", ""),
-        "captcha_attempts": ("Wrong answers allowed", "before the action is taken"),
+        "captcha": (lazy_gettext("CAPTCHA"), lazy_gettext("off, a button to press, or a sum to solve")),
+        "captcha_timeout": (lazy_gettext("Time to answer (s)"), ""),
+        "captcha_action": (lazy_gettext("On timeout or failure"), ""),
+        "captcha_attempts": (lazy_gettext("Wrong answers allowed"), lazy_gettext("before the action is taken")),
     },
     "Welcome": {
-        "welcome": ("Send the welcome message", ""),
-        "welcome_delete_after": ("Delete the welcome after (s)", "0 keeps it"),
-        "welcome_period": ("One welcome per user every (s)", ""),
+        "welcome": (lazy_gettext("Send the welcome message"), ""),
+        "welcome_delete_after": (lazy_gettext("Delete the welcome after (s)"), lazy_gettext("0 keeps it")),
+        "welcome_period": (lazy_gettext("One welcome per user every (s)"), ""),
     },
     "Trust": {
-        "rules_gate": ("Rules gate", "unknown users must accept the rules, then stay on probation"),
-        "verify_after_messages": ("Verified after clean messages", "0: never by messages"),
-        "verify_after_days": ("Verified after days", ""),
-        "verify_min_seconds": ("Peer confirmation no sooner than (s)", "after the rules were accepted"),
+        "rules_gate": (
+            lazy_gettext("Rules gate"),
+            lazy_gettext("unknown users must accept the rules, then stay on probation"),
+        ),
+        "verify_after_messages": (lazy_gettext("Verified after clean messages"), lazy_gettext("0: never by messages")),
+        "verify_after_days": (lazy_gettext("Verified after days"), ""),
+        "verify_min_seconds": (
+            lazy_gettext("Peer confirmation no sooner than (s)"),
+            lazy_gettext("after the rules were accepted"),
+        ),
     },
     "Filters and antiflood": {
-        "filter_mode": ("Forbidden words", "off, alert the staff chat, or delete and warn"),
-        "flood_messages": ("Antiflood: messages (N)", "0: off"),
-        "flood_seconds": ("Antiflood: within seconds (T)", ""),
-        "flood_mute": ("Antiflood: mute for (s)", ""),
+        "filter_mode": (lazy_gettext("Forbidden words"), lazy_gettext("off, alert the staff chat, or delete and warn")),
+        "flood_messages": (lazy_gettext("Antiflood: messages (N)"), lazy_gettext("0: off")),
+        "flood_seconds": (lazy_gettext("Antiflood: within seconds (T)"), ""),
+        "flood_mute": (lazy_gettext("Antiflood: mute for (s)"), ""),
     },
     "Join requests": {
-        "join_requests": ("Talk to applicants in private before approving", ""),
-        "join_request_timeout": ("Time to complete (s)", ""),
+        "join_requests": (lazy_gettext("Talk to applicants in private before approving"), ""),
+        "join_request_timeout": (lazy_gettext("Time to complete (s)"), ""),
     },
 }
-CHOICE_LABELS = {"off": "off", "button": "button", "math": "math", "kick": "kick", "ban": "ban",
-                 "mute": "keep muted", "alert": "alert staff", "delete": "delete and warn"}  # fmt: skip
+CHOICE_LABELS = {"off": lazy_gettext("off"), "button": lazy_gettext("button"), "math": lazy_gettext("math"),
+                 "kick": lazy_gettext("kick"), "ban": lazy_gettext("ban"), "mute": lazy_gettext("keep muted"),
+                 "alert": lazy_gettext("alert staff"), "delete": lazy_gettext("delete and warn")}  # fmt: skip
 SAMPLE_USERS = [
     SimpleNamespace(id=111111111, first_name="Mario", username="mario_rossi"),
     SimpleNamespace(id=222222222, first_name="Giulia", username=None),
@@ -97,23 +105,26 @@ SettingsForm = _settings_form_class()
 
 
 class WelcomeForm(SecureForm):
-    template = TextAreaField("Text (Telegram HTML)", validators=[InputRequired()], render_kw={"rows": 8})
+    template = TextAreaField(lazy_gettext("Text (Telegram HTML)"), validators=[InputRequired()], render_kw={"rows": 8})
     buttons = TextAreaField(
-        "Link buttons",
-        description=f"one per line: label | https://link (at most {welcome.MAX_BUTTONS})",
+        lazy_gettext("Link buttons"),
+        description=lazy_gettext("one per line: label | https://link (at most %(count)s)", count=welcome.MAX_BUTTONS),
         render_kw={"rows": 4},
     )
 
 
 class FilterForm(SecureForm):
-    scope = SelectField("Where", choices=[])
-    kind = SelectField("Kind", choices=[("substring", "word or phrase"), ("regex", "regular expression")])
-    pattern = StringField("Pattern", validators=[InputRequired()])
+    scope = SelectField(lazy_gettext("Where"), choices=[])
+    kind = SelectField(
+        lazy_gettext("Kind"),
+        choices=[("substring", lazy_gettext("word or phrase")), ("regex", lazy_gettext("regular expression"))],
+    )
+    pattern = StringField(lazy_gettext("Pattern"), validators=[InputRequired()])
 
 
 class FilterModeForm(SecureForm):
     filter_mode = SelectField(
-        "Mode in this group", choices=[(c, CHOICE_LABELS[c]) for c in settings.CHOICES["filter_mode"]]
+        lazy_gettext("Mode in this group"), choices=[(c, CHOICE_LABELS[c]) for c in settings.CHOICES["filter_mode"]]
     )
 
 
@@ -188,7 +199,7 @@ class GroupSettingsView(OnboardingPage):
             try:
                 with self.saving(form):
                     settings.save(self.session, chat_id, **changes)
-                flash(f"Settings of {chat.title or chat_id} saved.", "success")
+                flash(_("Settings of %(chat)s saved.", chat=chat.title or chat_id), "success")
                 return redirect(url_for(".edit", chat_id=chat_id))
             except _Refused:
                 pass
@@ -228,9 +239,9 @@ class WelcomeView(OnboardingPage):
                 with self.saving(form):
                     stored = welcome.save_template(self.session, chat_id, language, form.template.data, buttons)
                 if stored != form.template.data.replace("\r\n", "\n"):
-                    flash("Saved. Markup Telegram does not accept was escaped: it will show as text.", "warning")
+                    flash(_("Saved. Markup Telegram does not accept was escaped: it will show as text."), "warning")
                 else:
-                    flash("Saved.", "success")
+                    flash(_("Saved."), "success")
                 return redirect(url_for(".edit", chat=request.args.get("chat"), language=language))
             except ValueError as error:  # a malformed button line
                 form.buttons.errors = [*form.buttons.errors, str(error)]
@@ -284,7 +295,7 @@ class FiltersView(OnboardingPage):
             try:
                 with self.saving(form):
                     filters.add_rule(self.session, form.pattern.data, form.kind.data, scope)
-                flash(f"Rule {form.pattern.data!r} added.", "success")
+                flash(_("Rule %(pattern)s added.", pattern=repr(form.pattern.data)), "success")
                 return redirect(url_for(".index", chat=request.args.get("chat")))
             except _Refused:
                 pass
@@ -306,9 +317,9 @@ class FiltersView(OnboardingPage):
             and filters.remove_rule(self.session, int(form.rule_id.data))
         ):
             self.session.commit()
-            flash("Rule deleted.", "success")
+            flash(_("Rule deleted."), "success")
         else:
-            flash("Nothing deleted: the rule is gone or the form expired.", "error")
+            flash(_("Nothing deleted: the rule is gone or the form expired."), "error")
         return redirect(url_for(".index", chat=request.args.get("chat")))
 
     @expose("/mode/<int(signed=True):chat_id>", methods=("POST",))
@@ -319,11 +330,18 @@ class FiltersView(OnboardingPage):
             try:
                 with self.saving(form):
                     settings.save(self.session, chat_id, filter_mode=form.filter_mode.data)
-                flash(f"Forbidden words in {chat.title or chat_id}: {CHOICE_LABELS[form.filter_mode.data]}.", "success")
+                flash(
+                    _(
+                        "Forbidden words in %(chat)s: %(mode)s.",
+                        chat=chat.title or chat_id,
+                        mode=CHOICE_LABELS[form.filter_mode.data],
+                    ),
+                    "success",
+                )
             except _Refused:
                 flash("; ".join(form.form_errors), "error")
         else:
-            flash("Nothing saved: the form expired or the mode is unknown.", "error")
+            flash(_("Nothing saved: the form expired or the mode is unknown."), "error")
         return redirect(url_for(".index", chat=chat_id))
 
 
@@ -332,7 +350,11 @@ class AppealsView(StaffModelView):
 
     can_create = can_edit = can_delete = False
     column_list = ("user_id", "status", "created_at", "decided_by", "decided_at")
-    column_labels = {"user_id": "User id", "created_at": "Requested", "decided_by": "Decided by (user id)"}
+    column_labels = {
+        "user_id": lazy_gettext("User id"),
+        "created_at": lazy_gettext("Requested"),
+        "decided_by": lazy_gettext("Decided by (user id)"),
+    }
     column_filters = ("status",)
     column_searchable_list = ("user_id",)
     column_default_sort = ("created_at", True)
@@ -340,9 +362,15 @@ class AppealsView(StaffModelView):
 
 def add_views(admin: Admin, session: scoped_session, settings_: Settings) -> None:
     admin.app.register_blueprint(templates)
-    admin.add_view(GroupSettingsView(session, name="Group settings", endpoint="onboarding_settings",
+    admin.add_view(GroupSettingsView(session, name=lazy_gettext("Group settings"), endpoint="onboarding_settings",
                                      url="onboarding/settings"))  # fmt: skip
-    admin.add_view(WelcomeView(session, name="Welcome texts", endpoint="onboarding_welcome", url="onboarding/welcome"))
-    admin.add_view(FiltersView(session, name="Filters", endpoint="onboarding_filters", url="onboarding/filters"))
-    admin.add_view(AppealsView(Appeal, session, name="Appeals", category=CATEGORY, endpoint="onboarding_appeals",
-                               url="onboarding/appeals"))  # fmt: skip
+    admin.add_view(
+        WelcomeView(
+            session, name=lazy_gettext("Welcome texts"), endpoint="onboarding_welcome", url="onboarding/welcome"
+        )
+    )
+    admin.add_view(
+        FiltersView(session, name=lazy_gettext("Filters"), endpoint="onboarding_filters", url="onboarding/filters")
+    )
+    admin.add_view(AppealsView(Appeal, session, name=lazy_gettext("Appeals"), category=CATEGORY,
+                               endpoint="onboarding_appeals", url="onboarding/appeals"))  # fmt: skip

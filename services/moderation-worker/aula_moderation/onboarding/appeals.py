@@ -10,11 +10,13 @@ import html
 
 from aula_moderation.chat_actions import answer, button, send
 from aula_moderation.network import jobs as network
+from aula_moderation.onboarding import texts
 from aula_moderation.onboarding.common import is_staff_anywhere, mention, now
 from aula_moderation.onboarding.models import Appeal
 from aula_moderation.onboarding.texts import APPEAL_DECIDED, APPEAL_STAFF, TEXTS
 from aula_moderation.people.models import TelegramUser
 from aula_shared.db import session_scope
+from aula_shared.i18n import language_for
 
 
 def offer(context, user, language: str) -> bool:
@@ -22,8 +24,8 @@ def offer(context, user, language: str) -> bool:
     with session_scope(context.database_url) as session:
         if network.active_block(session, user.id) is None:
             return False
-    buttons = [[button(TEXTS.text("appeal_button", language), "ob:appeal")]]
-    send(context.client, user.id, TEXTS.text("appeal_offer", language), buttons)
+    buttons = [[button(texts.text("appeal_button", language), "ob:appeal")]]
+    send(context.client, user.id, texts.text("appeal_offer", language), buttons)
     return True
 
 
@@ -38,30 +40,39 @@ def request(context, user, language: str) -> None:
         if existing is not None:
             date = existing.created_at.strftime("%d/%m/%Y %H:%M")
             answer(context)
-            send(context.client, user.id, TEXTS.text("appeal_already", language, date=date))
+            send(context.client, user.id, texts.text("appeal_already", language, date=date))
             return
         appeal = Appeal(user_id=user.id, bot_id=context.bot_id, status="open", created_at=now())
         session.add(appeal)
         session.flush()
         reason = html.escape(blocked.reason or blocked.source)
-        text = APPEAL_STAFF.format(mention=mention(user.id, user.first_name), user_id=user.id, reason=reason)
+        staff_language = context.services.settings.default_language  # the staff chat: the network's language
+        text = TEXTS.gettext(
+            staff_language, APPEAL_STAFF, mention=mention(user.id, user.first_name), user_id=user.id, reason=reason
+        )
         if staff_chat is not None:
-            buttons = [[button("✅ Lift the ban", f"ob:al:{user.id}"), button("⛔ Confirm", f"ob:ac:{user.id}")]]
+            buttons = [[
+                button(TEXTS.gettext(staff_language, "✅ Lift the ban"), f"ob:al:{user.id}"),
+                button(TEXTS.gettext(staff_language, "⛔ Confirm"), f"ob:ac:{user.id}"),
+            ]]  # fmt: skip
             appeal.staff_message_id = send(context.client, staff_chat, text, buttons)
     answer(context)
-    send(context.client, user.id, TEXTS.text("appeal_sent", language))
+    send(context.client, user.id, texts.text("appeal_sent", language))
 
 
 def decide(context, user_id: int, lift: bool) -> None:
     """A staff member's verdict, pressed in the staff chat."""
     query = context.update.callback_query
+    presser = query.from_user
+    staff_language = context.services.settings.default_language  # the staff chat: the network's language
+    presser_language = language_for(presser.language_code if presser else None, None, staff_language)
     with session_scope(context.database_url) as session:
         if not is_staff_anywhere(session, query.from_user.id):
-            answer(context, "Staff only.", alert=True)
+            answer(context, TEXTS.gettext(presser_language, "Staff only."), alert=True)
             return
         appeal = session.get(Appeal, user_id)
         if appeal is None or appeal.status != "open":
-            answer(context, "Already decided.")
+            answer(context, TEXTS.gettext(presser_language, "Already decided."))
             return
         appeal.status = "lifted" if lift else "confirmed"
         appeal.decided_by, appeal.decided_at = query.from_user.id, now()
@@ -74,13 +85,15 @@ def decide(context, user_id: int, lift: bool) -> None:
         language = language if language in ("it", "en") else context.services.settings.default_language
     if lift:
         context.services.run_job(job_id)
-    verdict = "✅ Ban lifted" if lift else "⛔ Ban confirmed"
+    verdict = (
+        TEXTS.gettext(staff_language, "✅ Ban lifted") if lift else TEXTS.gettext(staff_language, "⛔ Ban confirmed")
+    )
     who = mention(query.from_user.id, query.from_user.first_name)
     message = query.message
     if message is not None:
         context.client.call(
             "editMessageText", chat_id=message.chat.id, message_id=message.message_id, parse_mode="HTML",
-            text=(message.text_html or "") + APPEAL_DECIDED.format(verdict=verdict, who=who),
+            text=(message.text_html or "") + TEXTS.gettext(staff_language, APPEAL_DECIDED, verdict=verdict, who=who),
         )  # fmt: skip
     answer(context)
-    send(context.client, user_id, TEXTS.text("appeal_lifted" if lift else "appeal_confirmed", language))
+    send(context.client, user_id, texts.text("appeal_lifted" if lift else "appeal_confirmed", language))

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from aula_moderation import task_names
 from aula_moderation.chat_actions import button, delete, send
+from aula_moderation.onboarding import texts
 from aula_moderation.onboarding.common import mention_of, now
 from aula_moderation.onboarding.models import Captcha
-from aula_moderation.onboarding.texts import TEXTS
+from aula_moderation.onboarding.texts import RULES_URL
 from aula_moderation.people import records as people
 from aula_moderation.permissions import ALL_PERMISSIONS, NO_PERMISSIONS
 from aula_shared.db import session_scope
@@ -44,7 +45,7 @@ def math_question(rng: random.Random | None = None) -> tuple[str, str, list[str]
 def keyboard(row: Captcha) -> list[list[dict]]:
     if row.mode == "math":
         return [[button(option, f"ob:c:{row.id}:{option}") for option in row.options]]
-    return [[button(TEXTS.text("captcha_press", row.language), f"ob:c:{row.id}:ok")]]
+    return [[button(texts.text("captcha_press", row.language), f"ob:c:{row.id}:ok")]]
 
 
 def pending(session: Session, chat_id: int, user_id: int, kind: str = "group") -> Captcha | None:
@@ -87,23 +88,62 @@ def start(context, chat, config: dict, user: Any, language: str) -> Captcha | No
             # Telegram lets a bot post ~20 messages a minute in a group: past a few CAPTCHAs a minute, newcomers
             # share one generic message (in the group's language) instead of queueing behind the limit.
             row.stage = "storm"
-            key = "captcha_storm_math" if mode == "math" else "captcha_storm_button"
-            text = TEXTS.text(
-                key, chat.language or language, title=html.escape(chat.title or ""), seconds=int(timeout),
-                question=question,
-            )  # fmt: skip
+            text = storm_text(chat.language or language, mode, html.escape(chat.title or ""), int(timeout), question)
             row.message_id = send(context.client, chat.id, text, keyboard(row))
         else:
-            key = "captcha_math" if mode == "math" else "captcha_button"
-            text = TEXTS.text(
-                key, language, mention=mention_of(user), title=html.escape(chat.title or ""), seconds=int(timeout),
-                question=question,
-            )  # fmt: skip
+            text = captcha_text(language, mode, mention_of(user), html.escape(chat.title or ""), int(timeout), question)
             row.message_id = send(context.client, chat.id, text, keyboard(row))
         session.flush()
         session.expunge(row)  # returned to the caller after the session ends
     wake_at(context.services.redis, context.services.send_task, row.due_at)
     return row
+
+
+def captcha_text(language: str, mode: str, mention: str, title: str, seconds: int, question: str | None) -> str:
+    values = {"mention": mention, "title": title, "seconds": seconds, "question": question, "rules_url": RULES_URL}
+    if mode == "math":
+        return texts.TEXTS.ngettext(
+            language,
+            "👋 {mention}, welcome to <b>{title}</b>!\nTo write here, answer within {seconds} second: "
+            '<b>what is {question}?</b> By answering you accept the <a href="{rules_url}">rules</a>.',
+            "👋 {mention}, welcome to <b>{title}</b>!\nTo write here, answer within {seconds} seconds: "
+            '<b>what is {question}?</b> By answering you accept the <a href="{rules_url}">rules</a>.',
+            seconds,
+            **values,
+        )
+    return texts.TEXTS.ngettext(
+        language,
+        "👋 {mention}, welcome to <b>{title}</b>!\nTo write here, press the button below within {seconds} second: "
+        'you confirm you are not a bot and accept the <a href="{rules_url}">rules</a>.',
+        "👋 {mention}, welcome to <b>{title}</b>!\nTo write here, press the button below within {seconds} seconds: "
+        'you confirm you are not a bot and accept the <a href="{rules_url}">rules</a>.',
+        seconds,
+        **values,
+    )
+
+
+def storm_text(language: str, mode: str, title: str, seconds: int, question: str | None) -> str:
+    """A join storm: one message for many newcomers (Telegram allows ~20 bot messages a minute in a group)."""
+    values = {"title": title, "seconds": seconds, "question": question, "rules_url": RULES_URL}
+    if mode == "math":
+        return texts.TEXTS.ngettext(
+            language,
+            "👋 Welcome to everyone who just joined <b>{title}</b>!\nTo write here, answer within {seconds} "
+            'second: <b>what is {question}?</b> By answering you accept the <a href="{rules_url}">rules</a>.',
+            "👋 Welcome to everyone who just joined <b>{title}</b>!\nTo write here, answer within {seconds} "
+            'seconds: <b>what is {question}?</b> By answering you accept the <a href="{rules_url}">rules</a>.',
+            seconds,
+            **values,
+        )
+    return texts.TEXTS.ngettext(
+        language,
+        "👋 Welcome to everyone who just joined <b>{title}</b>!\nTo write here, press the button below within "
+        '{seconds} second: you confirm you are not a bot and accept the <a href="{rules_url}">rules</a>.',
+        "👋 Welcome to everyone who just joined <b>{title}</b>!\nTo write here, press the button below within "
+        '{seconds} seconds: you confirm you are not a bot and accept the <a href="{rules_url}">rules</a>.',
+        seconds,
+        **values,
+    )
 
 
 STORM_MESSAGES = 3  # personal CAPTCHA messages within STORM_WINDOW before newcomers share one

@@ -8,7 +8,7 @@ import logging
 
 from aula_moderation.chat_actions import answer, button, delete, send, url_button
 from aula_moderation.network import jobs as network
-from aula_moderation.onboarding import trust
+from aula_moderation.onboarding import texts, trust
 from aula_moderation.onboarding.common import is_staff_here, mention, mention_of
 from aula_moderation.onboarding.models import Trust
 from aula_moderation.onboarding.texts import RULES_URL, TEXTS
@@ -21,20 +21,20 @@ log = logging.getLogger(__name__)
 
 def post_gate(context, chat, user, language: str) -> int | None:
     """The welcome with "Show the rules" (only the newcomer) and "Block user" (staff only)."""
-    text = TEXTS.text("gate_welcome", language, mention=mention_of(user), title=html.escape(chat.title or ""))
+    text = texts.text("gate_welcome", language, mention=mention_of(user), title=html.escape(chat.title or ""))
     buttons = [
-        [button(TEXTS.text("gate_show_rules", language), f"ob:g:{user.id}")],
-        [button(TEXTS.text("gate_block", language), f"ob:b:{user.id}")],
+        [button(texts.text("gate_show_rules", language), f"ob:g:{user.id}")],
+        [button(texts.text("gate_block", language), f"ob:b:{user.id}")],
     ]
     return send(context.client, chat.id, text, buttons)
 
 
 def post_probation(context, chat, user_id: int, name: str, language: str) -> int | None:
-    text = TEXTS.text("probation", language, mention=mention(user_id, name))
+    text = texts.text("probation", language, mention=mention(user_id, name))
     buttons = [
-        [url_button(TEXTS.text("gate_read_rules", language), RULES_URL)],
-        [button(TEXTS.text("gate_confirm", language), f"ob:v:{user_id}")],
-        [button(TEXTS.text("gate_block", language), f"ob:b:{user_id}")],
+        [url_button(texts.text("gate_read_rules", language), RULES_URL)],
+        [button(texts.text("gate_confirm", language), f"ob:v:{user_id}")],
+        [button(texts.text("gate_block", language), f"ob:b:{user_id}")],
     ]
     return send(context.client, chat.id, text, buttons)
 
@@ -42,7 +42,7 @@ def post_probation(context, chat, user_id: int, name: str, language: str) -> int
 def on_show_rules(context, chat, target: int, language: str) -> None:
     query = context.update.callback_query
     if query.from_user.id != target:
-        answer(context, TEXTS.text("not_yours", language), alert=True)
+        answer(context, texts.text("not_yours", language), alert=True)
         return
     with session_scope(context.database_url) as session:
         trust.accept_rules(session, target)
@@ -56,13 +56,23 @@ def on_confirm(context, chat, target: int, language: str, config: dict) -> None:
     presser = query.from_user
     with session_scope(context.database_url) as session:
         if presser.id == target or trust.level(session, presser.id) != trust.VERIFIED:
-            answer(context, TEXTS.text("verify_not_allowed", language), alert=True)
+            answer(context, texts.text("verify_not_allowed", language), alert=True)
             return
         row = session.get(Trust, target)
         if row is not None and row.level == trust.PROBATION:
             wait = trust.seconds_until_confirmable(row, config["verify_min_seconds"])
             if wait > 0:
-                answer(context, TEXTS.text("verify_wait", language, seconds=wait), alert=True)
+                answer(
+                    context,
+                    TEXTS.ngettext(
+                        language,
+                        "{seconds} second left before this user can be confirmed.",
+                        "{seconds} seconds left before this user can be confirmed.",
+                        wait,
+                        seconds=wait,
+                    ),
+                    alert=True,
+                )
                 return
         changed = trust.verify(session, target, presser.id)
         known = session.get(TelegramUser, target)
@@ -72,7 +82,7 @@ def on_confirm(context, chat, target: int, language: str, config: dict) -> None:
     answer(context)
     delete(context.client, chat.id, query.message.message_id if query.message else None)
     if changed:
-        text = TEXTS.text("verified", target_language, who=mention_of(presser), whom=mention(target, name))
+        text = texts.text("verified", target_language, who=mention_of(presser), whom=mention(target, name))
         send(context.client, chat.id, text)
 
 
@@ -81,7 +91,7 @@ def on_block(context, chat, target: int, language: str) -> None:
     query = context.update.callback_query
     with session_scope(context.database_url) as session:
         if not is_staff_here(session, query.from_user.id, chat.id):
-            answer(context, TEXTS.text("block_not_allowed", language), alert=True)
+            answer(context, texts.text("block_not_allowed", language), alert=True)
             return
         network.block(session, target, "admin", reason="spam", until=None, issuer_id=query.from_user.id)
         session.query(Trust).filter(Trust.user_id == target).delete()
@@ -95,14 +105,21 @@ def on_block(context, chat, target: int, language: str) -> None:
     context.services.run_job(job_id)
     answer(context)
     delete(context.client, chat.id, query.message.message_id if query.message else None)
-    send(context.client, chat.id, TEXTS.text("blocked", language, whom=mention(target, name)))
+    send(context.client, chat.id, texts.text("blocked", language, whom=mention(target, name)))
     staff_chat = context.services.settings.staff_chat_id
     if staff_chat is not None:
         send(
             context.client,
             staff_chat,
-            f"📌 #BLOCKED {mention(target, name)} (<code>{target}</code>) by {mention_of(query.from_user)} "
-            f"in {html.escape(chat.title or '')} (<code>{chat.id}</code>)",
+            TEXTS.gettext(
+                context.services.settings.default_language,  # the staff chat: the network's language
+                "📌 #BLOCKED {whom} (<code>{user_id}</code>) by {who} in {title} (<code>{chat_id}</code>)",
+                whom=mention(target, name),
+                user_id=target,
+                who=mention_of(query.from_user),
+                title=html.escape(chat.title or ""),
+                chat_id=chat.id,
+            ),
         )
 
 

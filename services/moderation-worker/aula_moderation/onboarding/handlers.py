@@ -16,7 +16,7 @@ import re
 from telegram import Update
 
 from aula_moderation.chat_actions import answer, delete, send
-from aula_moderation.onboarding import appeals, captcha, filters, gate, join_requests, settings, trust, welcome
+from aula_moderation.onboarding import appeals, captcha, filters, gate, join_requests, settings, texts, trust, welcome
 from aula_moderation.onboarding.common import is_staff_here, language, mention_of, now, real_sender
 from aula_moderation.onboarding.models import Captcha
 from aula_moderation.onboarding.texts import FILTER_ALERT, TEXTS
@@ -161,29 +161,39 @@ def on_captcha_answer(context, chat, config: dict, captcha_id: int, choice: str,
         if presser.id != row.user_id:
             own = captcha.sharing(session, row, presser.id)
             if own is None:
-                answer(context, TEXTS.text("not_yours", lang), alert=True)  # the newcomer stays restricted
+                answer(context, texts.text("not_yours", lang), alert=True)  # the newcomer stays restricted
                 return
             row = own
         if row.status != "pending":
-            answer(context, TEXTS.text("captcha_expired", row.language))
+            answer(context, texts.text("captcha_expired", row.language))
             return
         verdict = captcha.check(session, row, choice)
         if verdict == "wrong":
             left = captcha.row_limit(session, row) - row.attempts
-            answer(context, TEXTS.text("captcha_wrong", row.language, left=left), alert=True)
+            answer(
+                context,
+                texts.TEXTS.ngettext(
+                    row.language,
+                    "❌ Wrong answer: {left} attempt left.",
+                    "❌ Wrong answer: {left} attempts left.",
+                    left,
+                    left=left,
+                ),
+                alert=True,
+            )
             return
         if verdict == "failed":
             row.status, row.resolved_at = "failed", now()
             captcha.punish(session, context.client, row, config["captcha_action"])
             captcha.drop_message(session, context.client, row)
-            answer(context, TEXTS.text("captcha_failed", row.language), alert=True)
+            answer(context, texts.text("captcha_failed", row.language), alert=True)
             return
         captcha.release(context.client, row)
         captcha.drop_message(session, context.client, row)
         trust.accept_rules(session, presser.id)
         level = trust.level(session, presser.id)
         people.set_membership(session, chat.id, presser.id, "member")
-    answer(context, TEXTS.text("captcha_solved", lang))
+    answer(context, texts.text("captcha_solved", lang))
     if config["rules_gate"] and level == trust.PROBATION:
         gate.post_probation(context, chat, presser.id, presser.first_name, lang)
     welcome.greet(context, chat, config, presser, lang)
@@ -273,7 +283,9 @@ def on_forbidden_words(context) -> None:
         return
     staff_chat = context.services.settings.staff_chat_id
     if staff_chat is not None:
-        alert = FILTER_ALERT.format(
+        alert = TEXTS.gettext(
+            context.services.settings.default_language,  # the staff chat: the network's language
+            FILTER_ALERT,
             mention=mention_of(user), user_id=user.id, title=html.escape(chat.title or ""), chat_id=chat.id,
             text=html.escape(text[:500]),
         )  # fmt: skip
@@ -281,7 +293,7 @@ def on_forbidden_words(context) -> None:
     if config["filter_mode"] == "delete":
         delete(context.client, chat.id, message.message_id)
         notice = send(
-            context.client, chat.id, TEXTS.text("forbidden_word", language(context, user), mention=mention_of(user))
+            context.client, chat.id, texts.text("forbidden_word", language(context, user), mention=mention_of(user))
         )
         from aula_moderation.chat_actions import delete_later
 

@@ -18,10 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aula_moderation.chat_actions import button, send
-from aula_moderation.onboarding import captcha, trust
+from aula_moderation.onboarding import captcha, texts, trust
 from aula_moderation.onboarding.common import now
 from aula_moderation.onboarding.models import Captcha
-from aula_moderation.onboarding.texts import TEXTS
 from aula_moderation.people import records as people
 from aula_shared.db import session_scope
 
@@ -38,7 +37,7 @@ def approve(client, row_or_ids) -> bool:
 
 def decline(session: Session, client, row: Captcha, status: str) -> None:
     # Told first: a bot may write to an applicant who never started it only until the request is processed.
-    send(client, row.message_chat_id, TEXTS.text("request_declined", row.language))
+    send(client, row.message_chat_id, texts.text("request_declined", row.language))
     outcome = client.call("declineChatJoinRequest", chat_id=row.chat_id, user_id=row.user_id)
     if not outcome:
         log.info("join request decline refused", extra=outcome.log_fields())
@@ -66,7 +65,7 @@ def start(context, chat, config: dict, request) -> None:
         session.add(row)
         session.flush()
         buttons = [[button("🇮🇹 Italiano", f"ob:r:{row.id}:it"), button("🇬🇧 English", f"ob:r:{row.id}:en")]]
-        text = TEXTS.text("request_language", row.language, title=html.escape(chat.title or ""))
+        text = texts.text("request_language", row.language, title=html.escape(chat.title or ""))
         row.message_id = send(context.client, row.message_chat_id, text, buttons)
         due_at = row.due_at
     captcha.wake_at(context.services.redis, context.services.send_task, due_at)
@@ -94,17 +93,17 @@ def on_step(context, row_id: int, step: str) -> None:
             _answer(context)
             return
         if row.status != "pending":
-            _answer(context, TEXTS.text("captcha_expired", row.language))
+            _answer(context, texts.text("captcha_expired", row.language))
             return
         client = context.client
         if step in ("it", "en") and row.stage == "language":
             row.language, row.stage = step, "rules"
             buttons = [
-                [button(TEXTS.text("request_accept", step), f"ob:r:{row.id}:yes")],
-                [button(TEXTS.text("request_decline", step), f"ob:r:{row.id}:no")],
+                [button(texts.text("request_accept", step), f"ob:r:{row.id}:yes")],
+                [button(texts.text("request_decline", step), f"ob:r:{row.id}:no")],
             ]
             title = _title(session, row.chat_id)
-            send(client, row.message_chat_id, TEXTS.text("request_rules", step, title=title), buttons)
+            send(client, row.message_chat_id, texts.text("request_rules", step, title=title), buttons)
         elif step == "no":
             decline(session, client, row, "declined")
         elif step == "yes" and row.stage == "rules":
@@ -113,7 +112,7 @@ def on_step(context, row_id: int, step: str) -> None:
                 question, row.answer, row.options = captcha.math_question()
                 row.stage = "captcha"
                 buttons = [[button(o, f"ob:r:{row.id}:={o}") for o in row.options]]
-                send(client, row.message_chat_id, TEXTS.text("request_math", row.language, question=question), buttons)
+                send(client, row.message_chat_id, texts.text("request_math", row.language, question=question), buttons)
             else:
                 _approve(session, client, row)
         elif step.startswith("=") and row.stage == "captcha":
@@ -124,13 +123,23 @@ def on_step(context, row_id: int, step: str) -> None:
                 decline(session, client, row, "failed")
             else:
                 left = captcha.row_limit(session, row) - row.attempts
-                _answer(context, TEXTS.text("captcha_wrong", row.language, left=left), alert=True)
+                _answer(
+                    context,
+                    texts.TEXTS.ngettext(
+                        row.language,
+                        "❌ Wrong answer: {left} attempt left.",
+                        "❌ Wrong answer: {left} attempts left.",
+                        left,
+                        left=left,
+                    ),
+                    alert=True,
+                )
                 return
         _answer(context)
 
 
 def _approve(session: Session, client, row: Captcha) -> None:
-    send(client, row.message_chat_id, TEXTS.text("request_approved", row.language))  # before: see decline()
+    send(client, row.message_chat_id, texts.text("request_approved", row.language))  # before: see decline()
     approve(client, (row.chat_id, row.user_id))
     row.status, row.resolved_at = "solved", now()
     people.set_membership(session, row.chat_id, row.user_id, "member")

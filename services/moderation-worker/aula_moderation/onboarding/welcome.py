@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aula_moderation.chat_actions import delete_later, send, url_button
+from aula_moderation.onboarding import texts
 from aula_moderation.onboarding.common import mention, now, utc
 from aula_moderation.onboarding.models import WelcomeSent, WelcomeTemplate
-from aula_moderation.onboarding.texts import TEXTS
 from aula_shared.db import insert_for, session_scope
 
 VARIABLES = ("greetings", "title", "first", "mention", "username", "rules")
@@ -127,18 +127,20 @@ def template_for(session: Session, chat_id: int | None, language: str) -> tuple[
     rows = sorted(rows, key=lambda r: r.chat_id is None)
     if rows:
         return rows[0].template, rows[0].buttons or []
-    return TEXTS.text("welcome_default", language, **{v: "{" + v + "}" for v in VARIABLES}), []
+    return texts.text("welcome_default", language, **{v: "{" + v + "}" for v in VARIABLES}), []
 
 
 def render(template: str, language: str, *, users: list[Any], title: str) -> str:
     first = users[0]
     values = {
-        "greetings": TEXTS.text("greetings_one" if len(users) == 1 else "greetings_many", language),
+        "greetings": texts.TEXTS.gettext(language, "Welcome")
+        if len(users) == 1
+        else texts.TEXTS.gettext(language, "Welcome all"),
         "title": html.escape(title or ""),
         "first": html.escape(first.first_name or ""),
         "mention": ", ".join(mention(u.id, u.first_name or "") for u in users),
         "username": html.escape(f"@{first.username}" if first.username else first.first_name or ""),
-        "rules": TEXTS.text("rules_link", language),
+        "rules": texts.text("rules_link", language),
     }
     return template.format(**values)
 

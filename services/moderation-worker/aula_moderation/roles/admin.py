@@ -20,6 +20,7 @@ from aula_moderation.roles.models import Role
 from aula_moderation.roles.powers import MAX_TITLE, RIGHTS, ROLES
 from aula_shared.settings import Settings
 from aula_shared.staff import StaffModelView
+from aula_shared.staff_babel import _, lazy_gettext
 
 
 class WordsField(StringField):
@@ -53,30 +54,38 @@ def _switches(allowed: tuple[str, ...], what: str):
 
 
 class EditGrantForm(SecureForm):
-    all_groups = BooleanField("All groups", description="Every group linked to a degree or department.")
-    extra_groups = BooleanField("Extra groups", description="Groups linked to no degree or department.")
+    all_groups = BooleanField(
+        lazy_gettext("All groups"), description=lazy_gettext("Every group linked to a degree or department.")
+    )
+    extra_groups = BooleanField(
+        lazy_gettext("Extra groups"), description=lazy_gettext("Groups linked to no degree or department.")
+    )
     degrees = WordsField(
-        "Degrees",
+        lazy_gettext("Degrees"),
         lambda words: grants.check_slugs(words, "degree"),
-        description="Degree slugs (its main group and its courses' groups), separated by spaces.",
+        description=lazy_gettext("Degree slugs (its main group and its courses' groups), separated by spaces."),
     )
     departments = WordsField(
-        "Departments", lambda words: grants.check_slugs(words, "department"), description="Department slugs."
+        lazy_gettext("Departments"),
+        lambda words: grants.check_slugs(words, "department"),
+        description=lazy_gettext("Department slugs."),
     )
-    chats = WordsField("Single chats", _chat_ids, description="Chat ids, e.g. -1001234567890.")
+    chats = WordsField(
+        lazy_gettext("Single chats"), _chat_ids, description=lazy_gettext("Chat ids, e.g. -1001234567890.")
+    )
     custom_title = StringField(
-        "Custom title",
+        lazy_gettext("Custom title"),
         validators=[Optional(), Length(max=MAX_TITLE)],
         description=f"Admin title in the groups (at most {MAX_TITLE} characters, no emoji); empty: the role's.",
     )
     command_overrides = WordsField(
-        "Command overrides",
+        lazy_gettext("Command overrides"),
         _switches(COMMANDS, "a command override"),
         show=grants.format_switches,
         description=f"NAME=yes or NAME=no, NAME one of {', '.join(COMMANDS)}; e.g. ban=yes info=no.",
     )
     right_overrides = WordsField(
-        "Telegram right overrides",
+        lazy_gettext("Telegram right overrides"),
         _switches(RIGHTS, "a right override"),
         show=grants.format_switches,
         description=f"NAME=yes or NAME=no, NAME one of {', '.join(RIGHTS)}.",
@@ -84,8 +93,8 @@ class EditGrantForm(SecureForm):
 
 
 class GrantForm(EditGrantForm):
-    user_id = IntegerField("Telegram user id", validators=[InputRequired(), NumberRange(min=1)])
-    role = SelectField("Role", choices=[(role, role) for role in ROLES], validators=[InputRequired()])
+    user_id = IntegerField(lazy_gettext("Telegram user id"), validators=[InputRequired(), NumberRange(min=1)])
+    role = SelectField(lazy_gettext("Role"), choices=[(role, role) for role in ROLES], validators=[InputRequired()])
 
     # The person first, then the scope (WTForms orders fields by creation).
     user_id.creation_counter, role.creation_counter = -2, -1
@@ -114,7 +123,11 @@ class RoleView(lookups.NamesShown, StaffModelView):
     person_columns = ("user_id",)
     column_list = ("user_id", "role", "scope", "overrides", "custom_title", "updated_at")
     column_details_list = (*column_list, "created_at")
-    column_labels = {"user_id": "User", "custom_title": "Title", "updated_at": "Changed"}
+    column_labels = {
+        "user_id": lazy_gettext("User"),
+        "custom_title": lazy_gettext("Title"),
+        "updated_at": lazy_gettext("Changed"),
+    }
     column_sortable_list = ("user_id", "role", "updated_at")
     column_default_sort = ("user_id", False)
     column_formatters = {
@@ -159,10 +172,17 @@ class RoleView(lookups.NamesShown, StaffModelView):
             return False
         except IntegrityError:  # the same role granted meanwhile (CLI, another page): grant again to widen it
             self.session.rollback()
-            flash("That role was granted to the user meanwhile; save again to add this scope to it.", "error")
+            flash(_("That role was granted to the user meanwhile; save again to add this scope to it."), "error")
             return False
         if not created:
-            flash(f"{row.user_id} already was {row.role}: that grant now also covers what you gave.", "info")
+            flash(
+                _(
+                    "%(user)s already was %(role)s: that grant now also covers what you gave.",
+                    user=row.user_id,
+                    role=row.role,
+                ),
+                "info",
+            )
         self.after_model_change(form, row, True)
         return row
 
@@ -196,4 +216,4 @@ class RoleView(lookups.NamesShown, StaffModelView):
     def _reapply(self, user_id: int) -> None:
         problem = grants.reapply_roles(self.settings, user_id)
         if problem:
-            flash(f"Saved, but not applied in the groups yet ({problem}).", "warning")
+            flash(_("Saved, but not applied in the groups yet (%(problem)s).", problem=problem), "warning")

@@ -23,4 +23,11 @@ def alert_if_no_rights(context, result: str | None) -> None:
     if result == "no_rights":
         chat = context.managed_chat()
         staff_chat = context.services.settings.staff_chat_id
-        special.alert_no_rights(context.services.redis, context.client, staff_chat, chat.id, chat.title)
+        special.alert_no_rights(
+            context.services.redis,
+            context.client,
+            staff_chat,
+            chat.id,
+            chat.title,
+            context.services.settings.default_language,
+        )

@@ -15,9 +15,11 @@ from aula_moderation.chats.models import ManagedChat
 from aula_moderation.people import records as people
 from aula_moderation.people.models import Membership
 from aula_moderation.roles import grants
+from aula_shared.i18n import FALLBACK, Translations
 from aula_shared.telegram import BotClient
 
 log = logging.getLogger(__name__)
+TEXTS = Translations.for_package("aula_moderation")  # the staff chat: the network's default language
 
 
 def apply(session: Session, client: BotClient, chat_id: int, user_id: int, *, demote: bool = True) -> str:
@@ -48,13 +50,18 @@ def apply(session: Session, client: BotClient, chat_id: int, user_id: int, *, de
     return "promoted"
 
 
-def alert_no_rights(connection, client: BotClient, staff_chat_id: int | None, chat_id: int, title: str | None) -> bool:
+def alert_no_rights(
+    connection, client: BotClient, staff_chat_id: int | None, chat_id: int, title: str | None, language: str = FALLBACK
+) -> bool:
     """Tell the staff chat, at most once a day per chat, that the bot cannot promote special users there."""
     if staff_chat_id is None or not connection.set(f"aula:moderation:rights-alert:{chat_id}", 1, nx=True, ex=86400):
         return False
-    text = (
-        f"🔰 #NOT_ENOUGH_RIGHTS in {html.escape(title or '')} (<code>{chat_id}</code>): the bot cannot promote "
-        "members, so special users get no admin rights or title there. Give the bot the right to add new admins."
+    text = TEXTS.gettext(
+        language,
+        "🔰 #NOT_ENOUGH_RIGHTS in {title} (<code>{chat_id}</code>): the bot cannot promote members, so special "
+        "users get no admin rights or title there. Give the bot the right to add new admins.",
+        title=html.escape(title or ""),
+        chat_id=chat_id,
     )
     outcome = client.call("sendMessage", chat_id=staff_chat_id, text=text, parse_mode="HTML")
     if not outcome:

@@ -22,7 +22,14 @@ def register(app: Celery, runtime) -> None:
                 for chat_id in (chat_id for chat_id, result in results.items() if result == "no_rights"):
                     chat = session.get(ManagedChat, chat_id)
                     client = services.bots.for_bot(chat.bot_id)
-                    special.alert_no_rights(services.redis, client, runtime.settings.staff_chat_id, chat_id, chat.title)
+                    special.alert_no_rights(
+                        services.redis,
+                        client,
+                        runtime.settings.staff_chat_id,
+                        chat_id,
+                        chat.title,
+                        runtime.settings.default_language,
+                    )
                 return {str(k): v for k, v in results.items()}
         except TelegramUnavailable as error:
             raise task.retry(countdown=retry_delay(error, task.request.retries)) from None
