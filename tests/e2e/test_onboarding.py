@@ -223,7 +223,8 @@ def test_button_captcha_times_out_with_a_ban(world):
 
 def _math(world: World, chat: int, newbie: int, asks: str = "what is") -> tuple[dict, str, list[str]]:
     challenge = world.wait_bot_message(chat, asks)
-    row = world.captcha(chat, newbie)
+    # The message goes out before its row commits (a button press waits behind it in the chat's mailbox).
+    row = wait_until(lambda: world.captcha(chat, newbie), what="the CAPTCHA's row")
     wrong = [o for o in row.options if o != row.answer]
     assert len(row.options) == 4 and row.answer in row.options
     assert {b["text"] for b in buttons(challenge)} == set(row.options)
