@@ -15,15 +15,12 @@ from aula_moderation.people import records as people
 from aula_moderation.people.models import Membership
 from aula_moderation.permissions import ALL_PERMISSIONS, NO_PERMISSIONS
 from aula_moderation.timers import schedule as timers
+from aula_moderation.until_dates import until_date
 from aula_shared.db import session_scope
 
 
 def _until(duration: timedelta | None) -> datetime | None:
     return None if duration is None else datetime.now(UTC) + duration
-
-
-def _unix(moment: datetime | None) -> int:
-    return 0 if moment is None else int(moment.timestamp())
 
 
 def do_kick(scene: Scene, target: Person, evidence, _replied, forwarded) -> None:
@@ -35,7 +32,7 @@ def do_kick(scene: Scene, target: Person, evidence, _replied, forwarded) -> None
 def do_mute(scene: Scene, target: Person, evidence, _replied, forwarded) -> None:
     until = _until(scene.command.duration)
     params: dict[str, Any] = {"chat_id": scene.chat.id, "user_id": target.id, "permissions": NO_PERMISSIONS}
-    params["until_date"] = _unix(until)
+    params["until_date"] = until_date(until)
     _act(
         scene, target, evidence, forwarded, "MODERATION_MUTE", "event_mute", until,
         lambda: scene.client.call("restrictChatMember", **params),
@@ -45,7 +42,7 @@ def do_mute(scene: Scene, target: Person, evidence, _replied, forwarded) -> None
 
 def do_ban(scene: Scene, target: Person, evidence, _replied, forwarded) -> None:
     until = _until(scene.command.duration)
-    params: dict[str, Any] = {"chat_id": scene.chat.id, "user_id": target.id, "until_date": _unix(until)}
+    params: dict[str, Any] = {"chat_id": scene.chat.id, "user_id": target.id, "until_date": until_date(until)}
     _act(
         scene, target, evidence, forwarded, "MODERATION_BAN", "event_ban_timed" if until else "event_ban", until,
         lambda: scene.client.call("banChatMember", **params),

@@ -249,7 +249,9 @@ def _gated_sender(context):
 
 
 def on_trust_gate(context) -> None:
-    """Unknown users (rules not accepted) lose every message; probationers keep text, stickers and GIFs only."""
+    """Unknown users (rules not accepted) lose every message; probationers keep text, stickers and GIFs only —
+    checked again on every edit (a link edited in later goes too), but only new messages count towards
+    verification."""
     config = _config(context)
     if not config["rules_gate"] or (user := _gated_sender(context)) is None:
         return
@@ -257,7 +259,7 @@ def on_trust_gate(context) -> None:
     with session_scope(context.database_url) as session:
         level = trust.level(session, user.id)
         if level == trust.PROBATION and gate.allowed_on_probation(message):
-            if trust.count_clean_message(session, user.id, config):
+            if context.update.message is not None and trust.count_clean_message(session, user.id, config):
                 log.info("probationer verified by clean messages", extra={"user_id": user.id})
             return
     if level == trust.VERIFIED:
