@@ -496,6 +496,15 @@ def test_block_button_bans_across_the_network_and_the_appeal_reaches_staff_once(
     with session_scope(world.db) as session:
         assert session.get(BlockedUser, spammer) is None
         assert session.get(Appeal, spammer).status == "lifted"
+    # A later ban may be appealed anew: one appeal per ban, not per user for ever.
+    from aula_moderation.network import jobs as network
+
+    with session_scope(world.db) as session:
+        network.block(session, spammer, "admin", reason="again", until=None, issuer_id=SARA)
+    world.press(spammer, offer, spammer)
+    wait_until(lambda: len(world.bot_messages(STAFF_CHAT, "#APPEAL")) == 2, what="the second ban's appeal")
+    with session_scope(world.db) as session:
+        assert session.get(Appeal, spammer).status == "open"
 
 
 # -- filters ---------------------------------------------------------------------------------------------------

@@ -24,9 +24,16 @@ def _until(duration: timedelta | None) -> datetime | None:
 
 
 def do_kick(scene: Scene, target: Person, evidence, _replied, forwarded) -> None:
-    _act(scene, target, evidence, forwarded, "MODERATION_KICK", "event_kick", None, lambda: scene.client.call(
-        "unbanChatMember", chat_id=scene.chat.id, user_id=target.id
-    ), membership=("left", None))  # fmt: skip
+    _act(scene, target, evidence, forwarded, "MODERATION_KICK", "event_kick", None, lambda: _kick(scene, target),
+         membership=("left", None))  # fmt: skip
+
+
+def _kick(scene: Scene, target: Person):
+    """Out of the group, free to come back. In a supergroup unbanChatMember does just that; a basic group has no
+    unban, and there a ban is the removal (the user may be added back or join by link)."""
+    if scene.message.chat.type == "group":
+        return scene.client.call("banChatMember", chat_id=scene.chat.id, user_id=target.id)
+    return scene.client.call("unbanChatMember", chat_id=scene.chat.id, user_id=target.id)
 
 
 def do_mute(scene: Scene, target: Person, evidence, _replied, forwarded) -> None:

@@ -169,10 +169,12 @@ def run_job(
             if outcome and status is not None:
                 people.set_membership(session, chat.id, job.user_id, status, job.until if status == "kicked" else None)
             session.commit()  # each chat's result is kept even if a later call raises FloodWait
+    if on_done is not None:
+        # Before the job is marked done: a flood wait here retries the job, which finds every chat settled and
+        # sends the report then (once done, a retry would find nothing to do and the report would be lost).
+        on_done(session, clients, job)
     job.status, job.finished_at = "done", datetime.now(UTC)
     session.commit()
-    if on_done is not None:
-        on_done(session, clients, job)
     return True
 
 

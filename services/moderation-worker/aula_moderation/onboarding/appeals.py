@@ -18,6 +18,7 @@ from aula_moderation.people.models import TelegramUser
 from aula_moderation.roles import grants
 from aula_shared.db import session_scope
 from aula_shared.i18n import language_for
+from aula_shared.timestamps import as_utc
 
 
 def offer(context, user, language: str) -> bool:
@@ -38,6 +39,10 @@ def request(context, user, language: str) -> None:
         if blocked is None:
             answer(context)
             return
+        if existing is not None and as_utc(existing.created_at) < as_utc(blocked.created_at):
+            session.delete(existing)  # an appeal of an earlier ban: this ban may be appealed once too
+            session.flush()
+            existing = None
         if existing is not None:
             date = existing.created_at.strftime("%d/%m/%Y %H:%M")
             answer(context)

@@ -15,6 +15,7 @@ import re
 
 from telegram import Update
 
+from aula_moderation import chat_actions
 from aula_moderation.chat_actions import answer, delete, send
 from aula_moderation.onboarding import appeals, captcha, filters, gate, join_requests, settings, texts, trust, welcome
 from aula_moderation.onboarding.common import is_staff_here, language, mention_of, now, real_sender
@@ -284,7 +285,7 @@ def on_forbidden_words(context) -> None:
     if matched is None:
         return
     staff_chat = context.services.settings.staff_chat_id
-    if staff_chat is not None:
+    if staff_chat is not None and chat_actions.first_alert(context.services.redis, "filter", chat.id, user.id):
         alert = TEXTS.gettext(
             context.services.settings.default_language,  # the staff chat: the network's language
             FILTER_ALERT,
