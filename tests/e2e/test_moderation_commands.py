@@ -614,6 +614,30 @@ def test_a_network_wide_setting_reaches_every_group_without_its_own(world):
         subprocess.run([AULA, "settings", "reset", "--network"], env=world.env, capture_output=True, timeout=60)
 
 
+def test_kick_in_a_basic_group_removes_the_member(world):
+    chat = next(_chat_ids)
+    members = [{"user_id": BOT_ID, "status": "administrator", "rights": BOT_RIGHTS}]
+    members += [{"user_id": ADMIN, "status": "member"}, {"user_id": CARL, "status": "member"}]
+    world.tg.add_chat(chat, "group", title=f"Gruppo {chat}", members=members)
+    chats.manage(world.db, chat, BOT_ID, f"Gruppo {chat}", "it")
+    world.say(chat, ADMIN, f"/kick {CARL}")
+    wait_until(lambda: world.tg.member(chat, CARL)["status"] in ("kicked", "left"), what="Carl removed")
+    [case] = wait_until(lambda: world.cases(chat))
+    assert case.event == "MODERATION_KICK"  # not a refusal recorded as NOT_ENOUGH_RIGHTS / TELEGRAM_ERROR
+
+
+def test_admin_calls_reach_the_staff_chat_once_a_minute_per_user(world):
+    chat = world.group()
+    since = world.tg.last_seq()
+    for n in range(3):
+        world.say(chat, ZHANG, f"@admin {n}")
+    world.settle()
+    reports = [c for c in world.calls("sendMessage", STAFF_CHAT, since=since)]
+    assert len(reports) == 1  # the staff chat takes ~20 messages a minute for the whole network
+    deleted = [c["params"]["message_id"] for c in world.calls("deleteMessage", chat)]
+    assert len(deleted) >= 3  # every call is still cleaned up
+
+
 def test_no_update_was_dead_lettered(world):
     world.settle()
     assert world.redis.llen(dead_letter_key("moderation")) == 0

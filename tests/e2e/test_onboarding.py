@@ -34,6 +34,7 @@ BOT_ID = 7000000002
 STAFF_CHAT = -1009000000012
 ADMIN = 501
 VERA = 510  # a verified member
+SARA = 502  # a superadmin: may network-ban
 _users = itertools.count(800)
 _chat_ids = itertools.count(-1001000000500, -1)
 BOT_RIGHTS = {
@@ -59,6 +60,7 @@ def world(migrated_pg, redis_url, tmp_path_factory):
         tg.add_bot(TOKEN, username="aula_onboarding_bot")
         tg.add_user(ADMIN, "Alice", username="alice_admin", language_code="it")
         tg.add_user(VERA, "Vera", username="vera_v", language_code="en")
+        tg.add_user(SARA, "Sara", username="sara_super", language_code="it")
         tg.add_chat(STAFF_CHAT, "supergroup", title="Staff", members=[{"user_id": BOT_ID, "status": "administrator"}])
         env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
         env.update(
@@ -85,6 +87,7 @@ def world(migrated_pg, redis_url, tmp_path_factory):
             assert added.returncode == 0, added.stderr
             with session_scope(migrated_pg) as session:
                 grants.grant(session, ADMIN, "administrator", all_groups=True, extra_groups=True)
+                grants.grant(session, SARA, "superadmin", all_groups=True, extra_groups=True)
                 session.add(Trust(user_id=VERA, level="verified", clean_messages=0))
             yield World(sim, tg, env, migrated_pg, worker, connection)
         finally:
@@ -458,7 +461,11 @@ def test_block_button_bans_across_the_network_and_the_appeal_reaches_staff_once(
     gate_message = world.wait_bot_message(chat, "Mostra regolamento")
     block = buttons(gate_message)[1]["callback_data"]
     assert world.press(chat, gate_message, VERA, block)["show_alert"]  # staff only
-    world.press(chat, gate_message, ADMIN, block)
+    # Block is a network ban: an administrator (no right to /superban) is refused, exactly as for /superban.
+    assert world.press(chat, gate_message, ADMIN, block)["show_alert"]
+    with session_scope(world.db) as session:
+        assert session.get(BlockedUser, spammer) is None
+    world.press(chat, gate_message, SARA, block)
     wait_until(lambda: world.tg.member(chat, spammer)["status"] == "kicked", what="banned here")
     world.wait_bot_message(chat, "rimosso dal gruppo")
     with session_scope(world.db) as session:
@@ -481,12 +488,24 @@ def test_block_button_bans_across_the_network_and_the_appeal_reaches_staff_once(
     assert len(world.bot_messages(STAFF_CHAT, "#APPEAL")) == 1
     lift = buttons(appeal)[0]["callback_data"]
     assert world.press(STAFF_CHAT, appeal, VERA, lift)["show_alert"]  # not staff
-    world.press(STAFF_CHAT, appeal, ADMIN, lift)
+    assert world.press(STAFF_CHAT, appeal, ADMIN, lift)["show_alert"]  # staff, but may not lift a network ban
+    with session_scope(world.db) as session:
+        assert session.get(Appeal, spammer).status == "open"
+    world.press(STAFF_CHAT, appeal, SARA, lift)
     world.wait_bot_message(spammer, "revocato")
     wait_until(lambda: world.tg.member(chat, spammer)["status"] == "left", what="unbanned (superfree)")
     with session_scope(world.db) as session:
         assert session.get(BlockedUser, spammer) is None
         assert session.get(Appeal, spammer).status == "lifted"
+    # A later ban may be appealed anew: one appeal per ban, not per user for ever.
+    from aula_moderation.network import jobs as network
+
+    with session_scope(world.db) as session:
+        network.block(session, spammer, "admin", reason="again", until=None, issuer_id=SARA)
+    world.press(spammer, offer, spammer)
+    wait_until(lambda: len(world.bot_messages(STAFF_CHAT, "#APPEAL")) == 2, what="the second ban's appeal")
+    with session_scope(world.db) as session:
+        assert session.get(Appeal, spammer).status == "open"
 
 
 # -- filters ---------------------------------------------------------------------------------------------------

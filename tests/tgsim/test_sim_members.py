@@ -71,6 +71,14 @@ def test_restrict_is_for_supergroups_only(scene: SimClient) -> None:
     assert (status, body["description"]) == (400, "Bad Request: method is available only for supergroups")
 
 
+def test_unban_is_for_supergroups_only(scene: SimClient) -> None:
+    scene.add_chat(BASIC_GROUP, "group", members=[{"user_id": BOT_ID, "status": "administrator"}, {"user_id": ADA}])
+    status, body = api(scene, "unbanChatMember", chat_id=BASIC_GROUP, user_id=ADA)
+    assert (status, body["description"]) == (400, "Bad Request: method is available only for supergroups")
+    ok(scene, "banChatMember", chat_id=BASIC_GROUP, user_id=ADA)  # there, a ban is how a member is removed
+    assert scene.member(BASIC_GROUP, ADA)["status"] == "kicked"
+
+
 def test_granting_what_the_chat_grants_lifts_the_restriction(scene: SimClient) -> None:
     ok(scene, "restrictChatMember", chat_id=GROUP, user_id=ADA, permissions=MUTED)
     everything = {name: True for name in member(scene, ADA) if name.startswith("can_")}

@@ -74,6 +74,19 @@ def answer(context, text: str | None = None, alert: bool = False) -> None:
         log.info("callback answer refused", extra=outcome.log_fields())
 
 
+# The staff chat takes about 20 messages a minute for the whole network: one user may alert it this often.
+ALERT_COOLDOWN_SECONDS = 60
+
+
+def first_alert(redis, kind: str, chat_id: int, user_id: int | None) -> bool:
+    """True for the first alert of this kind about (chat, user) in ALERT_COOLDOWN_SECONDS; repeats are dropped,
+    so one user cannot fill the staff chat (@admin calls, forbidden-word alerts)."""
+    if redis is None or user_id is None:
+        return True
+    key = f"aula:moderation:alerted:{kind}:{chat_id}:{user_id}"
+    return bool(redis.set(key, 1, nx=True, ex=ALERT_COOLDOWN_SECONDS))
+
+
 def button(text: str, data: str) -> dict:
     return {"text": text, "callback_data": data}
 

@@ -55,8 +55,9 @@ def is_admin_call(update: Update) -> bool:
 
 
 def is_content_message(update: Update) -> bool:
-    """A group message with content of its own: not a join, a leave or a migration."""
-    message = update.message
+    """A group message with content of its own, new or edited (an edit can bring in what a new message could
+    not): not a join, a leave or a migration."""
+    message = update.message or update.edited_message
     return (
         message is not None
         and in_group(update)

@@ -16,6 +16,7 @@ from aula_shared.updates import decode_update
 def test_the_stages_in_order():
     assert [stage.name for stage in STAGES] == [
         "batch writes committed",
+        "bound bot",
         "group migrated",
         "appeal verdicts",
         "unmanaged chats",
@@ -38,6 +39,8 @@ def test_the_stages_in_order():
 def test_each_stage_says_which_update_kinds_it_sees():
     kinds = {stage.name: stage.kinds for stage in STAGES}
     assert kinds["batch writes committed"] is None and kinds["unmanaged chats"] is None  # every kind
+    assert kinds["bound bot"] is None
+    assert kinds["trust gate"] == kinds["forbidden words"] == kinds["antiflood"] == {"message", "edited_message"}
     assert kinds["people and network bans"] == {"message", "chat_member", "chat_join_request"}
     assert kinds["onboarding buttons"] == {"callback_query"}
     assert kinds["bot status"] == {"my_chat_member"}
@@ -65,9 +68,16 @@ def test_a_real_update_matches_only_handlers_that_see_its_kind(path):
             assert handler.kinds is None or kind in handler.kinds, (route.handler.__name__, kind)
 
 
-def test_an_edited_message_reaches_only_the_stages_that_see_every_kind():
+def test_an_edited_message_passes_the_rules_on_content_and_nothing_else():
     path = next(p for p in FIXTURE_PATHS if p.stem == "group_edited_message_entities_shifted")
     update = decode_update(json.loads(path.read_text()))
     assert kind_of(update) == "edited_message"
     seen = [route.handler.__name__ for route in build_router().routes if route.matches(update)]
-    assert set(seen) <= {"flush_writes", "on_unmanaged_chat"}
+    assert seen == [
+        "flush_writes",
+        "on_other_bot",
+        "on_unmanaged_chat",
+        "on_trust_gate",
+        "on_forbidden_words",
+        "on_flood",
+    ]

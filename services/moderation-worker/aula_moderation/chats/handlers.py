@@ -16,6 +16,14 @@ from aula_shared.router import StopRouting
 log = logging.getLogger(__name__)
 
 
+def on_other_bot(context) -> None:
+    """A managed chat's updates are handled through the bot bound to it (`aula groups add --bot`); another Aula bot
+    in the same group receives them too, and leaves them alone."""
+    record = context.chat_record()
+    if record is not None and record.managed and record.bot_id != context.bot_id:
+        raise StopRouting
+
+
 def on_group_migrated(context) -> None:
     """Either side of a migration may arrive first (different chats drain in parallel): both carry it out."""
     message = context.update.effective_message

@@ -15,6 +15,7 @@ from aula_moderation.people import records as people
 from aula_moderation.people.models import Membership
 from aula_moderation.permissions import ALL_PERMISSIONS, NO_PERMISSIONS
 from aula_moderation.timers import schedule as timers
+from aula_moderation.until_dates import until_date
 from aula_shared.db import session_scope
 
 
@@ -22,20 +23,23 @@ def _until(duration: timedelta | None) -> datetime | None:
     return None if duration is None else datetime.now(UTC) + duration
 
 
-def _unix(moment: datetime | None) -> int:
-    return 0 if moment is None else int(moment.timestamp())
-
-
 def do_kick(scene: Scene, target: Person, evidence, _replied, forwarded) -> None:
-    _act(scene, target, evidence, forwarded, "MODERATION_KICK", "event_kick", None, lambda: scene.client.call(
-        "unbanChatMember", chat_id=scene.chat.id, user_id=target.id
-    ), membership=("left", None))  # fmt: skip
+    _act(scene, target, evidence, forwarded, "MODERATION_KICK", "event_kick", None, lambda: _kick(scene, target),
+         membership=("left", None))  # fmt: skip
+
+
+def _kick(scene: Scene, target: Person):
+    """Out of the group, free to come back. In a supergroup unbanChatMember does just that; a basic group has no
+    unban, and there a ban is the removal (the user may be added back or join by link)."""
+    if scene.message.chat.type == "group":
+        return scene.client.call("banChatMember", chat_id=scene.chat.id, user_id=target.id)
+    return scene.client.call("unbanChatMember", chat_id=scene.chat.id, user_id=target.id)
 
 
 def do_mute(scene: Scene, target: Person, evidence, _replied, forwarded) -> None:
     until = _until(scene.command.duration)
     params: dict[str, Any] = {"chat_id": scene.chat.id, "user_id": target.id, "permissions": NO_PERMISSIONS}
-    params["until_date"] = _unix(until)
+    params["until_date"] = until_date(until)
     _act(
         scene, target, evidence, forwarded, "MODERATION_MUTE", "event_mute", until,
         lambda: scene.client.call("restrictChatMember", **params),
@@ -45,7 +49,7 @@ def do_mute(scene: Scene, target: Person, evidence, _replied, forwarded) -> None
 
 def do_ban(scene: Scene, target: Person, evidence, _replied, forwarded) -> None:
     until = _until(scene.command.duration)
-    params: dict[str, Any] = {"chat_id": scene.chat.id, "user_id": target.id, "until_date": _unix(until)}
+    params: dict[str, Any] = {"chat_id": scene.chat.id, "user_id": target.id, "until_date": until_date(until)}
     _act(
         scene, target, evidence, forwarded, "MODERATION_BAN", "event_ban_timed" if until else "event_ban", until,
         lambda: scene.client.call("banChatMember", **params),

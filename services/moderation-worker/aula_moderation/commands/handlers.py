@@ -71,7 +71,8 @@ def on_admin_report(context) -> None:
             )
         )
     staff_chat = context.services.settings.staff_chat_id
-    if staff_chat is not None:
+    reporter_id = reporter.id if reporter else None
+    if staff_chat is not None and chat_actions.first_alert(context.services.redis, "admin", chat.id, reporter_id):
         link_chat = str(chat.id).removeprefix("-100")
         staff_language = context.services.settings.default_language  # the staff chat: the network's language
         lines = [

@@ -167,7 +167,10 @@ def flush(session: Session, connection: redis.Redis, clients, log_chat_id: int, 
             spend(connection, log_chat_id)
             outcome = clients.for_bot(entry.bot_id).call("sendMessage", **params)
             if not outcome:
+                # Not marked sent: the log chat refused (the bot removed from it, no rights…); the entry and those
+                # after it wait for the next flush, in order, rather than being lost.
                 log.warning("log message refused", extra=outcome.log_fields())
+                return len(waiting) - waiting.index(entry)
             entry.sent_at = now
             session.commit()
         return 0
@@ -179,6 +182,7 @@ def flush(session: Session, connection: redis.Redis, clients, log_chat_id: int, 
         )
         if not outcome:
             log.warning("log digest refused", extra=outcome.log_fields())
+            return sum(len(waiting_pack) for waiting_pack in packs[packs.index(pack) :])
         for entry in pack:
             entry.sent_at, entry.digest = now, True
         session.commit()

@@ -6,6 +6,7 @@ import logging
 
 from aula_moderation.network import jobs as network
 from aula_moderation.people import records as people
+from aula_moderation.until_dates import Expired, until_date
 from aula_shared.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,10 @@ def enforce_block(context, user_id: int) -> bool:
         blocked = network.active_block(session, user_id)
         if blocked is None:
             return False
-        until = int(blocked.until.timestamp()) if blocked.until else 0
+        try:
+            until = until_date(blocked.until)
+        except Expired:
+            return False  # it ended a moment ago: its timer takes it off the list
     outcome = context.client.call("banChatMember", chat_id=chat.id, user_id=user_id, until_date=until)
     if not outcome:
         log.info("network ban enforcement refused", extra=outcome.log_fields())

@@ -23,6 +23,7 @@ from aula_moderation.network.models import BlockedUser, JobResult, NetworkJob
 from aula_moderation.people import records as people
 from aula_moderation.people.models import Membership
 from aula_moderation.timers import schedule as timers
+from aula_moderation.until_dates import Expired, until_date
 from aula_shared.telegram import Outcome
 from aula_shared.timestamps import as_utc
 
@@ -153,10 +154,13 @@ def run_job(
                 outcome = client.call("sendMessage", chat_id=chat.id, text=text, parse_mode="HTML")
                 status = None
             elif job.kind == "superban":
-                params = {"chat_id": chat.id, "user_id": job.user_id}
-                if job.until is not None:
-                    params["until_date"] = int(as_utc(job.until).timestamp())
-                outcome = client.call("banChatMember", **params)
+                try:
+                    until = until_date(job.until)
+                except Expired:  # the job ran after the ban's end: nothing to impose
+                    result.result, result.detail = "done", "ended before this chat's turn"
+                    session.commit()
+                    continue
+                outcome = client.call("banChatMember", chat_id=chat.id, user_id=job.user_id, until_date=until)
                 status = "kicked"
             else:
                 outcome = client.call("unbanChatMember", chat_id=chat.id, user_id=job.user_id, only_if_banned=True)
@@ -165,10 +169,12 @@ def run_job(
             if outcome and status is not None:
                 people.set_membership(session, chat.id, job.user_id, status, job.until if status == "kicked" else None)
             session.commit()  # each chat's result is kept even if a later call raises FloodWait
+    if on_done is not None:
+        # Before the job is marked done: a flood wait here retries the job, which finds every chat settled and
+        # sends the report then (once done, a retry would find nothing to do and the report would be lost).
+        on_done(session, clients, job)
     job.status, job.finished_at = "done", datetime.now(UTC)
     session.commit()
-    if on_done is not None:
-        on_done(session, clients, job)
     return True
 
 

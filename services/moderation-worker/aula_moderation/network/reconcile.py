@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from aula_moderation import permissions
+from aula_moderation import permissions, until_dates
 from aula_moderation.chats.models import ManagedChat
 from aula_moderation.network.models import BlockedUser
 from aula_moderation.people import records as people
@@ -60,7 +60,10 @@ def run(session: Session, clients) -> dict[str, int]:
         actual = member.result.get("status") if member else None
         if actual == status:
             continue
-        until_date = int(until.timestamp()) if until else 0
+        try:
+            until_date = until_dates.until_date(until)
+        except until_dates.Expired:
+            continue  # ended meanwhile: nothing to repair
         if status == "restricted":
             outcome = client.call(
                 "restrictChatMember",

@@ -11,12 +11,14 @@ import html
 from aula_moderation.chat_actions import answer, button, send
 from aula_moderation.network import jobs as network
 from aula_moderation.onboarding import texts
-from aula_moderation.onboarding.common import is_staff_anywhere, mention, now
+from aula_moderation.onboarding.common import mention, now
 from aula_moderation.onboarding.models import Appeal
 from aula_moderation.onboarding.texts import APPEAL_DECIDED, APPEAL_STAFF, TEXTS
 from aula_moderation.people.models import TelegramUser
+from aula_moderation.roles import grants
 from aula_shared.db import session_scope
 from aula_shared.i18n import language_for
+from aula_shared.timestamps import as_utc
 
 
 def offer(context, user, language: str) -> bool:
@@ -37,6 +39,10 @@ def request(context, user, language: str) -> None:
         if blocked is None:
             answer(context)
             return
+        if existing is not None and as_utc(existing.created_at) < as_utc(blocked.created_at):
+            session.delete(existing)  # an appeal of an earlier ban: this ban may be appealed once too
+            session.flush()
+            existing = None
         if existing is not None:
             date = existing.created_at.strftime("%d/%m/%Y %H:%M")
             answer(context)
@@ -67,7 +73,8 @@ def decide(context, user_id: int, lift: bool) -> None:
     staff_language = context.services.settings.default_language  # the staff chat: the network's language
     presser_language = language_for(presser.language_code if presser else None, None, staff_language)
     with session_scope(context.database_url) as session:
-        if not is_staff_anywhere(session, query.from_user.id):
+        # Lifting a network ban needs the right to impose one, exactly as /superfree.
+        if not grants.may_anywhere(session, query.from_user.id, "superfree"):
             answer(context, TEXTS.gettext(presser_language, "Staff only."), alert=True)
             return
         appeal = session.get(Appeal, user_id)

@@ -1,16 +1,20 @@
-"""Content filters: forbidden words and phrases (network-wide and per group), and antiflood.
+r"""Content filters: forbidden words and phrases (network-wide and per group), and antiflood.
 
-Matching is case- and accent-insensitive: text and patterns are NFKD-decomposed, combining marks dropped and
-case-folded, so "CAZZÒ" matches "cazzo". A rule is a substring (MozIta's way) or a regular expression.
+Matching is case- and accent-insensitive: the text is NFKD-decomposed, combining marks dropped and case-folded,
+so "CAZZÒ" matches "cazzo". A rule is a substring (MozIta's way) or a regular expression. A regular expression
+keeps its own letters' case (casefolding it would turn `\W` into `\w`, `[A-Z]` into `[a-z]`); it matches
+case-insensitively instead, with the `regex` package and a time limit, so that a catastrophic pattern costs a
+missed match and a warning, never a stalled worker. What is validated when a rule is saved is exactly what runs.
 """
 
 from __future__ import annotations
 
 import functools
-import re
+import logging
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
+import regex
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,18 +23,40 @@ from aula_moderation.people import records as people
 from aula_moderation.permissions import NO_PERMISSIONS
 from aula_moderation.timers import schedule as timers
 
+log = logging.getLogger(__name__)
+
 KINDS = ("substring", "regex")
+# How long one regular expression may search one message.
+REGEX_SECONDS = 0.05
+
+
+def _without_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def normalise(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _without_accents(text).casefold()
+
+
+def compile_regex(pattern: str) -> regex.Pattern:
+    """The expression as it runs (accents dropped like the text's, case ignored); regex.error if it is broken."""
+    return regex.compile(_without_accents(pattern), regex.IGNORECASE | regex.V0)
 
 
 @functools.lru_cache(maxsize=4096)
 def _compiled(kind: str, pattern: str):
     if kind == "regex":
-        return re.compile(normalise(pattern)).search
+        compiled = compile_regex(pattern)
+
+        def search(text: str) -> bool:
+            try:
+                return compiled.search(text, timeout=REGEX_SECONDS) is not None
+            except TimeoutError:
+                log.warning("filter expression too slow: skipped", extra={"pattern": pattern[:100]})
+                return False
+
+        return search
     needle = normalise(pattern)
     return lambda text: needle in text
 
@@ -42,8 +68,8 @@ def add_rule(session: Session, pattern: str, kind: str = "substring", chat_id: i
         raise ValueError("empty pattern")
     if kind == "regex":
         try:
-            re.compile(pattern)  # refuse a broken expression when saved, not when matching
-        except re.error as error:
+            compile_regex(pattern)  # refuse a broken expression when saved: what is checked is what runs
+        except regex.error as error:
             raise ValueError(f"invalid regular expression {pattern!r}: {error}") from None
     rule = FilterRule(pattern=pattern, kind=kind, chat_id=chat_id)
     session.add(rule)
@@ -72,7 +98,12 @@ def rules_for(session: Session, chat_id: int) -> list[tuple[str, str]]:
 def first_match(rules: list[tuple[str, str]], text: str) -> str | None:
     clean = normalise(text)
     for kind, pattern in rules:
-        if _compiled(kind, pattern)(clean):
+        try:
+            matches = _compiled(kind, pattern)
+        except regex.error:  # stored before expressions were checked as they run: skipped, never fatal
+            log.warning("filter expression does not compile: skipped", extra={"pattern": pattern[:100]})
+            continue
+        if matches(clean):
             return pattern
     return None
 

@@ -9,14 +9,17 @@ import logging
 from aula_moderation.chat_actions import answer, button, delete, send, url_button
 from aula_moderation.network import jobs as network
 from aula_moderation.onboarding import texts, trust
-from aula_moderation.onboarding.common import is_staff_here, mention, mention_of
+from aula_moderation.onboarding.common import mention, mention_of
 from aula_moderation.onboarding.models import Trust
 from aula_moderation.onboarding.texts import RULES_URL, TEXTS
 from aula_moderation.people.models import TelegramUser
+from aula_moderation.roles import grants
 from aula_shared.db import session_scope
 from aula_shared.i18n import language_for
 
 log = logging.getLogger(__name__)
+
+NETWORK_BAN = "superban"  # the command whose right Block and an appeal's verdict need
 
 
 def post_gate(context, chat, user, language: str) -> int | None:
@@ -87,10 +90,11 @@ def on_confirm(context, chat, target: int, language: str, config: dict) -> None:
 
 
 def on_block(context, chat, target: int, language: str) -> None:
-    """Staff only: a network ban (blocked means that), banned here at once, elsewhere by the superban job."""
+    """A network ban (blocked means that), banned here at once, elsewhere by the superban job: so only for who may
+    network-ban here, exactly as /superban — not any role (a professor, a representative)."""
     query = context.update.callback_query
     with session_scope(context.database_url) as session:
-        if not is_staff_here(session, query.from_user.id, chat.id):
+        if not grants.powers(session, query.from_user.id, chat.id).may(NETWORK_BAN):
             answer(context, texts.text("block_not_allowed", language), alert=True)
             return
         network.block(session, target, "admin", reason="spam", until=None, issuer_id=query.from_user.id)

@@ -15,6 +15,7 @@ import re
 
 from telegram import Update
 
+from aula_moderation import chat_actions
 from aula_moderation.chat_actions import answer, delete, send
 from aula_moderation.onboarding import appeals, captcha, filters, gate, join_requests, settings, texts, trust, welcome
 from aula_moderation.onboarding.common import is_staff_here, language, mention_of, now, real_sender
@@ -249,7 +250,9 @@ def _gated_sender(context):
 
 
 def on_trust_gate(context) -> None:
-    """Unknown users (rules not accepted) lose every message; probationers keep text, stickers and GIFs only."""
+    """Unknown users (rules not accepted) lose every message; probationers keep text, stickers and GIFs only —
+    checked again on every edit (a link edited in later goes too), but only new messages count towards
+    verification."""
     config = _config(context)
     if not config["rules_gate"] or (user := _gated_sender(context)) is None:
         return
@@ -257,7 +260,7 @@ def on_trust_gate(context) -> None:
     with session_scope(context.database_url) as session:
         level = trust.level(session, user.id)
         if level == trust.PROBATION and gate.allowed_on_probation(message):
-            if trust.count_clean_message(session, user.id, config):
+            if context.update.message is not None and trust.count_clean_message(session, user.id, config):
                 log.info("probationer verified by clean messages", extra={"user_id": user.id})
             return
     if level == trust.VERIFIED:
@@ -282,7 +285,7 @@ def on_forbidden_words(context) -> None:
     if matched is None:
         return
     staff_chat = context.services.settings.staff_chat_id
-    if staff_chat is not None:
+    if staff_chat is not None and chat_actions.first_alert(context.services.redis, "filter", chat.id, user.id):
         alert = TEXTS.gettext(
             context.services.settings.default_language,  # the staff chat: the network's language
             FILTER_ALERT,

@@ -90,7 +90,7 @@ class FilterRule(Base):
 
 
 class Appeal(Base):
-    """One per network-banned user: a second request is answered with this one's date."""
+    """One per network ban: a second request is answered with this one's date; a later ban may be appealed anew."""
 
     __tablename__ = "moderation_appeals"
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from aula_moderation.onboarding.common import is_staff_anywhere, now, utc
 from aula_moderation.onboarding.models import Trust
+from aula_shared.db import insert_for
 
 UNKNOWN, PROBATION, VERIFIED = "unknown", "probation", "verified"
 
@@ -25,12 +26,12 @@ def level(session: Session, user_id: int) -> str:
 
 def accept_rules(session: Session, user_id: int) -> Trust:
     """Accepting the rules (a button, a solved CAPTCHA) puts an unknown user on probation; never demotes."""
-    row = session.get(Trust, user_id)
-    if row is None:
-        row = Trust(user_id=user_id, level=PROBATION, accepted_at=now(), clean_messages=0)
-        session.add(row)
-        session.flush()
-    return row
+    statement = insert_for(session, Trust).values(
+        user_id=user_id, level=PROBATION, accepted_at=now(), clean_messages=0, created_at=now()
+    )
+    # Two chats accepting the same user at once: one row, whoever inserts first.
+    session.execute(statement.on_conflict_do_nothing(index_elements=["user_id"]))
+    return session.get(Trust, user_id, populate_existing=True)
 
 
 def verify(session: Session, user_id: int, by: int | None) -> bool:
@@ -51,7 +52,7 @@ def seconds_until_confirmable(row: Trust, minimum: float) -> int:
 
 def count_clean_message(session: Session, user_id: int, config: dict) -> bool:
     """A kept message on probation; True when it verified the user (enough messages or days)."""
-    row = session.get(Trust, user_id)
+    row = session.get(Trust, user_id, with_for_update=True)  # two chats' messages at once: no count lost
     if row is None or row.level != PROBATION:
         return False
     row.clean_messages += 1

@@ -27,6 +27,8 @@ from aula_moderation.updates import (
 from aula_shared.router import Router
 
 MESSAGES = frozenset({"message"})
+# A message and its later edits: what a rule on a message's content must see (a link edited in afterwards).
+CONTENT = frozenset({"message", "edited_message"})
 MEMBERS = frozenset({"chat_member"})
 BUTTONS = frozenset({"callback_query"})
 JOIN_REQUESTS = frozenset({"chat_join_request"})
@@ -83,6 +85,8 @@ def _private_broadcast(update: Update) -> bool:
 STAGES: tuple[Stage, ...] = (
     # An ordinary message's writes wait in the batch; anything else first commits them and drops its reads.
     stage("batch writes committed", (ANY, lambda u: not is_plain_message(u), flush_writes)),
+    # Two Aula bots in one group: only the one the chat is bound to acts (no double notices, cases, CAPTCHAs).
+    stage("bound bot", (ANY, in_group, chats.on_other_bot)),
     stage("group migrated", (MESSAGES, filters.StatusUpdate.MIGRATE, chats.on_group_migrated)),
     # Pressed in the staff chat, which is usually not managed: before the unmanaged-chat stop.
     stage("appeal verdicts", (BUTTONS, onboarding.is_staff_verdict, onboarding.on_staff_verdict)),
@@ -110,9 +114,9 @@ STAGES: tuple[Stage, ...] = (
         (BUTTONS, onboarding.is_private_button, onboarding.on_private_button),
         (MESSAGES, is_private, onboarding.on_private_message),
     ),
-    stage("trust gate", (MESSAGES, is_content_message, onboarding.on_trust_gate)),
-    stage("forbidden words", (MESSAGES, is_content_message, onboarding.on_forbidden_words)),
-    stage("antiflood", (MESSAGES, is_content_message, onboarding.on_flood)),
+    stage("trust gate", (CONTENT, is_content_message, onboarding.on_trust_gate)),
+    stage("forbidden words", (CONTENT, is_content_message, onboarding.on_forbidden_words)),
+    stage("antiflood", (CONTENT, is_content_message, onboarding.on_flood)),
     stage("bots added by non-staff", (MESSAGES, _members_added, network.on_bots_added)),
     stage(
         "service messages",

@@ -207,6 +207,12 @@ def _grants_by_user(session: Session, user_ids: set[int]) -> dict[int, list[Role
     return by_user
 
 
+def may_anywhere(session: Session, user_id: int, command: str) -> bool:
+    """Whether one of the user's roles, in whatever scope, lets them use `command`: for a button pressed where no
+    role's scope reaches, such as the staff chat (an appeal's verdict)."""
+    return any(command in grant.commands() for grant in grants_of(session, user_id))
+
+
 def chat_scope(session: Session, chat_id: int) -> ChatScope:
     rows = session.scalars(select(ChatScopeRow).where(ChatScopeRow.chat_id == chat_id)).all()
     return ChatScope(

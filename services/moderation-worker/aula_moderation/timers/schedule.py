@@ -58,11 +58,20 @@ def cancel(session: Session, *keys: str) -> None:
     session.execute(update(Timer).where(Timer.key.in_(keys), Timer.done_at.is_(None)).values(done_at=datetime.now(UTC)))
 
 
-def claim_due(session: Session, now: datetime) -> list[Timer]:
-    statement = select(Timer).where(Timer.done_at.is_(None), Timer.due_at <= now).order_by(Timer.due_at).limit(BATCH)
+def due(session: Session, now: datetime) -> list[int]:
+    """The ids of due timers, oldest first (a read: nothing stays locked)."""
+    statement = select(Timer.id).where(Timer.done_at.is_(None), Timer.due_at <= now).order_by(Timer.due_at)
+    return list(session.scalars(statement.limit(BATCH)))
+
+
+def take(session: Session, timer_id: int) -> Timer | None:
+    """One due timer, locked for this transaction only (SKIP LOCKED on PostgreSQL: a parallel run takes another);
+    None when another run has it or it is done. One row at a time: a /mute or /free of other keys, and every other
+    chat's timers, never wait behind this timer's Telegram call."""
+    statement = select(Timer).where(Timer.id == timer_id, Timer.done_at.is_(None))
     if session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update(skip_locked=True)
-    return list(session.scalars(statement))
+    return session.scalars(statement).first()
 
 
 def run(session: Session, clients, timer: Timer, actions: Mapping[str, TimerAction]) -> bool:

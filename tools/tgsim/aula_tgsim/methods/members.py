@@ -72,6 +72,8 @@ def ban_chat_member(ctx: Context) -> bool:
 
 def unban_chat_member(ctx: Context) -> bool:
     chat = _moderated_chat(ctx)
+    if chat.type == "group":  # as Telegram: basic groups have no unban (their bans are lifted by adding back)
+        raise bad_request(errors.ONLY_SUPERGROUPS)
     _require_restrict_right(ctx, chat)
     user = ctx.user()
     target = ctx.world.member(chat, user.id)
