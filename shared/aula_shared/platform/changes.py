@@ -18,7 +18,8 @@ import redis
 log = logging.getLogger(__name__)
 
 CHANNEL = "aula:platform:bots:changed"
-RETRY_SECONDS = 1.0
+RETRY_SECONDS = 1.0  # after a lost connection; doubled on each failure in a row, up to MAX_RETRY_SECONDS
+MAX_RETRY_SECONDS = 30.0  # the periodic reload's period: waiting longer would add nothing
 
 
 def announce(redis_url: str | None) -> bool:
@@ -38,6 +39,7 @@ def announce(redis_url: str | None) -> bool:
 
 def follow(redis_url: str, on_change: Callable[[], None], retry_seconds: float = RETRY_SECONDS) -> None:
     """Call `on_change` on every announcement, and once after each (re)subscription; runs forever."""
+    delay = retry_seconds
     while True:
         connection = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_keepalive=True)
         try:
@@ -46,6 +48,7 @@ def follow(redis_url: str, on_change: Callable[[], None], retry_seconds: float =
                 for message in pubsub.listen():
                     # The subscription's confirmation: changes made while unsubscribed are picked up now.
                     if message["type"] in ("subscribe", "message"):
+                        delay = retry_seconds
                         on_change()
         except redis.RedisError as error:
             log.warning("bot registry announcements interrupted", extra={"error": type(error).__name__})
@@ -53,4 +56,5 @@ def follow(redis_url: str, on_change: Callable[[], None], retry_seconds: float =
             log.exception("bot registry announcements failed")
         finally:
             connection.close()
-        time.sleep(retry_seconds)
+        time.sleep(delay)
+        delay = min(delay * 2, MAX_RETRY_SECONDS)
