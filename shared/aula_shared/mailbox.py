@@ -124,8 +124,17 @@ def enqueue_script(consumers: Sequence[str]) -> str:
 
     KEYS: seen bitmap, then (mailbox, queue) per consumer. ARGV: bit, ttl, packed update, conversation, task id.
     A drain message is assembled only for a mailbox that was empty, so a busy chat costs one RPUSH.
+
+    All or nothing, on purpose: an update is never marked seen unless it is enqueued, since a retry of an update
+    marked seen but not enqueued would be dropped as a duplicate — lost. Redis rolls nothing back, and a script
+    without flags (no `#!lua` line: keep it so) is refused over `maxmemory` only at its *first* write; once one
+    write succeeded, the rest run even over the limit. So SETBIT must stay the first write: over the limit, the
+    script fails before anything is written and the gateway answers 503 (Telegram retries); under it, every
+    write goes through. Do not add a write before it, nor flags such as `allow-oom` or `no-writes`.
+    tests/gateway/test_out_of_memory.py holds this against a Redis with a tiny maxmemory.
     """
     lines = [
+        "-- SETBIT first: the OOM check falls on the first write, so nothing or everything is written (see above)",
         "if redis.call('SETBIT', KEYS[1], ARGV[1], 1) == 1 then return 0 end",
         "redis.call('EXPIRE', KEYS[1], ARGV[2])",
         "local conv, task = ARGV[4], ARGV[5]",

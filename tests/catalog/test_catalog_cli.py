@@ -120,3 +120,30 @@ def test_the_catalog_migrates_with_db_upgrade(tmp_path):
     assert "catalog: up to date" in result.stdout
     imported = aula(url, "catalog", "import-legacy", str(LEGACY / "src/data/Data.json"))
     assert imported.returncode == 0, imported.stderr
+
+
+def test_staff_list_and_remove(new_database):
+    url = new_database()
+    empty = aula(url, "staff", "list")
+    assert empty.returncode == 0 and empty.stdout.strip().startswith("no staff users")
+    for name, language in (("bob", "en"), ("alice", "it")):
+        made = aula(
+            url, "staff", "create-user", name, "--language", language, "--password-stdin", stdin="x" * 12 + "\n"
+        )
+        assert made.returncode == 0, made.stderr
+    listing = aula(url, "staff", "list")
+    assert listing.stdout.splitlines() == ["alice\tit\tnever logged in", "bob\ten\tnever logged in"]
+
+    removed = aula(url, "staff", "remove", "bob")
+    assert removed.returncode == 0 and removed.stdout.strip() == "staff user bob removed"
+    assert aula(url, "staff", "list").stdout.splitlines() == ["alice\tit\tnever logged in"]
+
+
+def test_staff_remove_of_an_unknown_login_is_one_line_and_removes_nothing(new_database):
+    url = new_database()
+    aula(url, "staff", "create-user", "alice", "--password-stdin", stdin="x" * 12 + "\n")
+    result = aula(url, "staff", "remove", "alicia")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == ["aula: no staff user 'alicia'; see `aula staff list`"]
+    with session_scope(url) as session:
+        assert session.scalars(select(StaffUser.username)).all() == ["alice"]

@@ -25,8 +25,8 @@ from aula_shared.platform.registry import active_bots, save_bot
 
 
 class RedisServer:
-    def __init__(self, directory, port: int) -> None:
-        self.directory, self.port = directory, port
+    def __init__(self, directory, port: int, *options: str) -> None:
+        self.directory, self.port, self.options = directory, port, options
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -45,6 +45,7 @@ class RedisServer:
                 "always",
                 "--save",
                 "",
+                *self.options,
             ],
             stdout=subprocess.DEVNULL,
         )

@@ -60,6 +60,10 @@ def test_bots_add_then_list_then_groups_add(platform_env, clean_tables, sim):
         (["groups", "add", "100", "--bot", "1"], "group and supergroup ids are negative"),
         (["groups", "add", "abc", "--bot", "1"], "'abc' is not a valid integer"),
         (["bots", "frobnicate"], "No such command 'frobnicate'"),
+        (["bots", "remove", "555"], "no registered bot 555; see `aula bots list`"),
+        (["bots", "rotate-secret", "555"], "no registered bot 555; see `aula bots list`"),
+        (["bots", "remove", "abc"], "'abc' is not a valid integer"),
+        (["groups", "remove", "-100"], "chat -100 is not managed; see `aula groups list`"),
         (["serve", "nothing"], "unknown service 'nothing'"),
     ],
 )
@@ -74,3 +78,33 @@ def test_an_unreachable_bot_api_is_named_without_the_token(platform_env):
     line = one_line_error(aula(env, "bots", "add", "--token", TOKEN))
     assert "cannot reach the Bot API" in line
     assert TOKEN.split(":")[1] not in line
+
+
+def test_bots_remove_then_rotate_secret(platform_env, clean_tables, sim):
+    from aula_shared.platform.registry import find_bot
+
+    env = dict(platform_env, TELEGRAM_API_URL=sim.url)
+    aula(env, "bots", "add", "--token", TOKEN)
+    no_webhook = one_line_error(aula(env, "bots", "rotate-secret", "7000000002"))
+    assert "bot 7000000002 has no webhook set by Aula" in no_webhook
+
+    aula(env, "bots", "add", "--token", TOKEN, "--webhook-url", "https://aula.example.org/webhook")
+    old = find_bot(platform_env["DATABASE_URL"], 7000000002).webhook_secret
+    refused_by_telegram = dict(env, TELEGRAM_API_URL=f"http://127.0.0.1:{free_port()}")
+    assert "cannot reach the Bot API" in one_line_error(
+        aula(refused_by_telegram, "bots", "rotate-secret", "7000000002")
+    )
+    assert find_bot(platform_env["DATABASE_URL"], 7000000002).webhook_secret == old  # nothing written
+
+    rotated = aula(env, "bots", "rotate-secret", "7000000002")
+    assert (
+        rotated.stdout.strip()
+        == "new webhook secret set for bot 7000000002 (https://aula.example.org/webhook/7000000002)"
+    )
+    new = find_bot(platform_env["DATABASE_URL"], 7000000002).webhook_secret
+    assert new != old and sim.client.calls(method="setWebhook")[-1]["params"]["secret_token"] == new
+
+    removed = aula(env, "bots", "remove", "7000000002")
+    assert removed.returncode == 0 and removed.stdout.strip() == "removed bot 7000000002"
+    assert aula(env, "bots", "list").stdout.strip().startswith("no bots registered")
+    assert "no registered bot 7000000002" in one_line_error(aula(env, "bots", "remove", "7000000002"))

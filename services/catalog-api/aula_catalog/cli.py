@@ -1,4 +1,4 @@
-"""The catalog's operator commands: `aula catalog import-*` and `aula staff create-user`."""
+"""The catalog's operator commands: `aula catalog import-*` and `aula staff create-user|list|remove`."""
 
 from __future__ import annotations
 
@@ -93,10 +93,46 @@ def create_user(username: str, password_stdin: bool, update: bool, language: str
     click.echo(f"staff user {username} {'created' if created else 'updated'}")
 
 
+@click.command("list")
+def list_users() -> None:
+    """The staff-admin logins: username, language, last login (and `inactive` for a disabled one)."""
+    from sqlalchemy import select
+
+    from aula_catalog.models import StaffUser
+    from aula_shared.db import session_scope
+
+    with session_scope(settings().database_url_for("catalog")) as session:
+        logins = session.scalars(select(StaffUser).order_by(StaffUser.username))
+        rows = [(user.username, user.language, user.last_login_at, user.active) for user in logins]
+    if not rows:
+        click.echo("no staff users; add one with `aula staff create-user USERNAME`")
+    for username, language, last_login, active in rows:
+        seen = last_login.strftime("%Y-%m-%d %H:%M UTC") if last_login else "never logged in"
+        click.echo(f"{username}\t{language}\t{seen}{'' if active else chr(9) + 'inactive'}")
+
+
+@click.command("remove")
+@click.argument("username")
+def remove_user(username: str) -> None:
+    """Delete a staff-admin login; its open sessions end at their next request."""
+    from sqlalchemy import delete
+
+    from aula_catalog.models import StaffUser
+    from aula_shared.db import session_scope
+
+    with session_scope(settings().database_url_for("catalog")) as session:
+        removed = session.execute(delete(StaffUser).where(StaffUser.username == username)).rowcount
+    if not removed:
+        raise OperatorError(f"no staff user {username!r}; see `aula staff list`")
+    click.echo(f"staff user {username} removed")
+
+
 def commands() -> list[tuple[str, click.Command]]:
     return [
         ("catalog", import_legacy),
         ("catalog", import_degrees),
         ("catalog", import_courses),
         ("staff", create_user),
+        ("staff", list_users),
+        ("staff", remove_user),
     ]

@@ -28,6 +28,7 @@ from aula_shared import redis as aula_redis
 from aula_shared.envelope import NotAnUpdate, conversation_key, pack, update_id_of
 from aula_shared.mailbox import Enqueuer
 from aula_shared.metrics import exposition
+from aula_shared.platform import changes
 from aula_shared.platform.registry import active_bots
 from aula_shared.settings import Settings
 
@@ -184,7 +185,8 @@ def create_app(settings: Settings | None = None, bots: BotCache | None = None) -
     connection = aula_redis.client(settings.require_redis())
     if bots is None:
         bots = BotCache(lambda: active_bots(settings.database_url_for("platform")))
-        bots.start()
+        redis_url = settings.require_redis()
+        bots.start(lambda reload: changes.follow(redis_url, reload))
     app = _flask_app(connection)
     enqueuer = Enqueuer(connection)
     if os.environ.get("AULA_GATEWAY_GROUP_COMMIT", "1") != "0":  # on unless switched off (for comparison)

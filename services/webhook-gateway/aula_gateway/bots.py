@@ -1,8 +1,10 @@
 """The gateway's in-memory view of the bot registry: authentication without a database query.
 
-The registry is loaded at start and refreshed in a background thread every REFRESH_SECONDS, and at once
-(at most once a second) when a request names a bot it does not know, so a bot added with `aula bots add`
-is served within about a second. Comparisons are constant-time.
+The registry is loaded at start and reloaded whenever whatever changed it announces so through Redis
+(aula_shared.platform.changes: a bot added, removed or re-secreted is known by every process within
+milliseconds, before Telegram's first delivery). Two nets under a lost announcement: a reload every
+REFRESH_SECONDS, and one (at most once a second, in the background) when a request names a bot this process
+does not know — never a database query per request. Comparisons are constant-time.
 """
 
 from __future__ import annotations
@@ -42,8 +44,13 @@ class BotCache:
             self._bots = {bot.id: bot for bot in bots}
             self._last_load = time.monotonic()
 
-    def start(self) -> None:
+    def start(self, follow_changes: Callable[[Callable[[], None]], None] | None = None) -> None:
+        """Reload periodically and, given `follow_changes` (which calls back on every change), on each change."""
         threading.Thread(target=self._refresh_forever, name="bot-registry-refresh", daemon=True).start()
+        if follow_changes is not None:
+            threading.Thread(
+                target=follow_changes, args=(self.reload,), name="bot-registry-changes", daemon=True
+            ).start()
 
     def _refresh_forever(self) -> None:
         while True:

@@ -1,4 +1,8 @@
-"""`aula bots add` and `aula bots list`."""
+"""`aula bots add|list|remove|rotate-secret`.
+
+Every command that changes the registry announces it (aula_shared.platform.changes) after its commit, so the
+gateways know at once: Telegram delivers the moment setWebhook returns.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import click
 
 from aula_shared.cli import OperatorError, settings
-from aula_shared.platform import registry
+from aula_shared.platform import changes, registry
 from aula_shared.platform.models import mask_token
 
 
@@ -62,6 +66,7 @@ def add_bot(token: str, webhook_url: str | None) -> None:
     if me.id != bot_id:
         raise OperatorError("the token's bot id does not match the bot Telegram answered for")
     created = registry.save_bot(config.database_url_for("platform"), me.id, me.username or "", token, secret, url)
+    _announce(config.redis_url)
     click.echo(f"{'registered' if created else 'updated'} bot {me.id} @{me.username}")
     if url:
         click.echo(f"webhook set to {url} (secret token sent, allowed updates: {', '.join(registry.ALLOWED_UPDATES)})")
@@ -77,5 +82,46 @@ def list_bots() -> None:
         click.echo(f"{bot.id}\t@{bot.username}\t{mask_token(bot.token)}")
 
 
+def _announce(redis_url: str | None) -> None:
+    if redis_url and not changes.announce(redis_url):
+        click.echo("warning: could not tell the gateways at once; they reload the registry within 30 s", err=True)
+
+
+def _registered(database_url: str, bot_id: int) -> registry.BotRecord:
+    bot = registry.find_bot(database_url, bot_id)
+    if bot is None:
+        raise OperatorError(f"no registered bot {bot_id}; see `aula bots list`")
+    return bot
+
+
+@click.command("remove")
+@click.argument("bot_id", type=int)
+def remove_bot(bot_id: int) -> None:
+    """Stop running a bot: the gateways refuse its updates at once (its webhook at Telegram is left as is)."""
+    config = settings()
+    database_url = config.database_url_for("platform")
+    _registered(database_url, bot_id)
+    registry.remove_bot(database_url, bot_id)
+    _announce(config.redis_url)
+    click.echo(f"removed bot {bot_id}")
+
+
+@click.command("rotate-secret")
+@click.argument("bot_id", type=int)
+def rotate_secret(bot_id: int) -> None:
+    """Give a bot's webhook a new secret token: setWebhook with it, then the gateways accept only the new one."""
+    config = settings()
+    database_url = config.database_url_for("platform")
+    bot = _registered(database_url, bot_id)
+    if not bot.webhook_url:
+        raise OperatorError(f"bot {bot_id} has no webhook set by Aula; set one with `aula bots add --webhook-url`")
+    secret = secrets.token_urlsafe(32)
+    # Telegram first: if it refuses, nothing is written and the old secret stays valid on both sides.
+    asyncio.run(_register_with_telegram(config.telegram_api_url, bot.token, bot.webhook_url, secret))
+    registry.set_webhook_secret(database_url, bot_id, secret)
+    _announce(config.redis_url)
+    click.echo(f"new webhook secret set for bot {bot_id} ({bot.webhook_url})")
+
+
 def commands() -> list[tuple[str, click.Command]]:
-    return [("bots", add_bot), ("bots", list_bots)]
+    return [("bots", add_bot), ("bots", list_bots), ("bots", remove_bot), ("bots", rotate_secret)]

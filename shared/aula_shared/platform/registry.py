@@ -41,6 +41,7 @@ class BotRecord:
     username: str
     token: str
     webhook_secret: str | None
+    webhook_url: str | None = None
 
     def __repr__(self) -> str:  # never show the token, not even in a traceback
         return f"BotRecord(id={self.id}, username={self.username!r})"
@@ -49,7 +50,7 @@ class BotRecord:
 def active_bots(database_url: str) -> list[BotRecord]:
     with session_scope(database_url) as session:
         rows = session.scalars(select(Bot).where(Bot.active.is_(True)).order_by(Bot.id))
-        return [BotRecord(b.id, b.username, b.token, b.webhook_secret) for b in rows]
+        return [BotRecord(b.id, b.username, b.token, b.webhook_secret, b.webhook_url) for b in rows]
 
 
 def find_bot(database_url: str, bot_id: int) -> BotRecord | None:
@@ -57,7 +58,7 @@ def find_bot(database_url: str, bot_id: int) -> BotRecord | None:
         bot = session.get(Bot, bot_id)
         if bot is None or not bot.active:
             return None
-        return BotRecord(bot.id, bot.username, bot.token, bot.webhook_secret)
+        return BotRecord(bot.id, bot.username, bot.token, bot.webhook_secret, bot.webhook_url)
 
 
 def save_bot(
@@ -79,3 +80,22 @@ def save_bot(
         if webhook_url is not None:
             bot.webhook_secret, bot.webhook_url = webhook_secret, webhook_url
         return created
+
+
+def remove_bot(database_url: str, bot_id: int) -> bool:
+    """Stop running a bot (its row is kept, inactive: `bots add` brings it back); False if it was not active."""
+    with session_scope(database_url) as session:
+        bot = session.get(Bot, bot_id)
+        if bot is None or not bot.active:
+            return False
+        bot.active = False
+        return True
+
+
+def set_webhook_secret(database_url: str, bot_id: int, webhook_secret: str) -> None:
+    """Record the secret_token the bot's webhook was just set with."""
+    with session_scope(database_url) as session:
+        bot = session.get(Bot, bot_id)
+        if bot is None:
+            raise LookupError(f"bot {bot_id} is not registered")
+        bot.webhook_secret = webhook_secret
