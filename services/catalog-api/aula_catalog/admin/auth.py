@@ -182,8 +182,10 @@ def init_auth(app: Flask) -> LoginManager:
 
     @blueprint.route("/language", methods=["POST"])
     def language():
+        if not current_user.is_authenticated:
+            return redirect(url_for("staff_auth.login"))
         chosen = request.form.get("language")
-        if current_user.is_authenticated and LanguageForm().validate_on_submit() and chosen in LANGUAGES:
+        if LanguageForm().validate_on_submit() and chosen in LANGUAGES:
             with session_scope(_database_url()) as session:
                 user = session.get(StaffUser, current_user.id)
                 if user is not None:
