@@ -1,12 +1,17 @@
 """Staff logins: hashed passwords (scrypt), Flask-Login sessions, a CSRF-protected login form, and a
-brake on password guessing."""
+brake on password guessing.
+
+The brake counts wrong passwords in Redis (the `limits` library, Flask-Limiter's engine), so every process of
+every replica sees the same counts: per account from one client address (10 in 15 minutes), and per address
+whatever the accounts (30 in 15 minutes, against trying one password on many accounts). The client's address
+is the one CATALOG_TRUSTED_PROXIES lets through (werkzeug's ProxyFix in aula_catalog.app): behind Traefik, one
+person guessing does not lock out the staff coming through the same proxy, and an X-Forwarded-For longer than
+the trusted hops is not believed. Without Redis (the tests' bare apps) the counts are per process."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import threading
-import time
-from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -14,6 +19,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
@@ -28,8 +36,8 @@ log = logging.getLogger(__name__)
 
 # A hash to check against when the username is unknown, so that both cases take the same time.
 _DUMMY_HASH = generate_password_hash("not a real password")
-MAX_FAILURES = 10
-FAILURE_WINDOW_SECONDS = 15 * 60
+PER_ACCOUNT = parse("10 per 15 minutes")  # wrong passwords for one account from one address
+PER_ADDRESS = parse("30 per 15 minutes")  # wrong passwords from one address, whatever the accounts
 
 
 class StaffUserExists(Exception):
@@ -86,27 +94,31 @@ class LanguageForm(FlaskForm):
     """The menu's language switch: only the CSRF token; the language is the pressed button's value."""
 
 
-class FailedLogins:
-    """At most MAX_FAILURES wrong passwords per client address per window (per process)."""
+class LoginBrake:
+    """Wrong passwords counted per (account, address) and per address, in a moving window shared through Redis."""
 
-    def __init__(self) -> None:
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+    def __init__(self, redis_url: str | None) -> None:
+        uri = redis_url or "memory://"
+        storage = storage_from_string(uri, key_prefix="aula:staff-login") if redis_url else storage_from_string(uri)
+        self._limiter = MovingWindowRateLimiter(storage)
 
-    def blocked(self, key: str) -> bool:
-        with self._lock:
-            failures = self._failures[key]
-            while failures and failures[0] < time.monotonic() - FAILURE_WINDOW_SECONDS:
-                failures.popleft()
-            return len(failures) >= MAX_FAILURES
+    @staticmethod
+    def _account(username: str) -> str:
+        # the username is not kept in Redis as typed (a password typed in the wrong field must not sit there)
+        return hashlib.sha256(username.encode()).hexdigest()[:32]
 
-    def record(self, key: str) -> None:
-        with self._lock:
-            self._failures[key].append(time.monotonic())
+    def blocked(self, username: str, client: str) -> bool:
+        return not (
+            self._limiter.test(PER_ACCOUNT, "account", self._account(username), client)
+            and self._limiter.test(PER_ADDRESS, "address", client)
+        )
 
-    def clear(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+    def record(self, username: str, client: str) -> None:
+        self._limiter.hit(PER_ACCOUNT, "account", self._account(username), client)
+        self._limiter.hit(PER_ADDRESS, "address", client)
+
+    def clear(self, username: str, client: str) -> None:
+        self._limiter.clear(PER_ACCOUNT, "account", self._account(username), client)
 
 
 def _database_url() -> str:
@@ -137,7 +149,7 @@ def init_auth(app: Flask) -> LoginManager:
     manager.login_view = "staff_auth.login"
     manager.session_protection = "strong"
     manager.init_app(app)
-    failures = FailedLogins()
+    failures = LoginBrake(app.extensions["aula_catalog"].settings.redis_url)
 
     @manager.user_loader
     def load_user(user_id: str) -> StaffIdentity | None:
@@ -158,17 +170,18 @@ def init_auth(app: Flask) -> LoginManager:
         form = LoginForm()
         client = request.remote_addr or "unknown"
         if form.validate_on_submit():
-            if failures.blocked(client):
+            username = form.username.data
+            if failures.blocked(username, client):
                 log.warning("staff login refused: too many failures", extra={"client": client})
                 flash(_("Too many failed attempts; try again later."), "error")
                 return render_template("staff/login.html", form=form), 429
-            identity = authenticate(form.username.data, form.password.data)
+            identity = authenticate(username, form.password.data)
             if identity is None:
-                failures.record(client)
+                failures.record(username, client)
                 log.info("staff login failed", extra={"client": client})  # never the password or username
                 flash(_("Wrong username or password."), "error")
                 return render_template("staff/login.html", form=form), 401
-            failures.clear(client)
+            failures.clear(username, client)
             login_user(identity)
             log.info("staff login", extra={"staff_user": identity.username})
             return redirect(_safe_next(request.args.get("next")))
