@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from catalog.catalog_data import load_standard_catalog
+from conftest import free_port_url
 from staff_support import PASSWORD, form_fields
 
 from aula_catalog.admin.auth import create_staff_user
@@ -89,3 +90,11 @@ def test_without_trusted_proxies_the_header_is_ignored(brake_database, redis_url
 def test_a_bad_trusted_proxies_setting_is_named(value):
     with pytest.raises(SettingsError, match="CATALOG_TRUSTED_PROXIES"):
         CatalogConfig.from_env(Settings(embedded=True), {"CATALOG_TRUSTED_PROXIES": value})
+
+
+def test_with_redis_unreachable_the_brake_counts_in_the_process(brake_database):
+    app = proxied_app(brake_database, free_port_url())  # nothing listens there
+    assert attempt(app, "bob", PASSWORD, "198.51.100.7") == 302  # the staff are not locked out by an outage
+    for _ in range(10):
+        assert attempt(app, "alice", "guess guess guess", "203.0.113.5") == 401
+    assert attempt(app, "alice", PASSWORD, "203.0.113.5") == 429  # nor is guessing let through

@@ -22,12 +22,13 @@ from flask_wtf import FlaskForm
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from aula_catalog.models import StaffUser
+from aula_catalog.models import ALL_AREAS, StaffUser
 from aula_shared.db import session_scope
 from aula_shared.i18n import FALLBACK, LANGUAGES
 from aula_shared.staff_babel import _, lazy_gettext, staff_language
@@ -44,11 +45,22 @@ class StaffUserExists(Exception):
     pass
 
 
+class StaffUserMissing(Exception):
+    pass
+
+
 def create_staff_user(
-    database_url: str, username: str, password: str, *, update: bool = False, language: str | None = None
+    database_url: str,
+    username: str,
+    password: str,
+    *,
+    update: bool = False,
+    language: str | None = None,
+    areas: tuple[str, ...] | None = None,
 ) -> bool:
     """Create (True) or, with `update`, re-password (False) a staff login. `language`: its admin's language
-    (a new login: Italian unless given; an updated one keeps its own unless given)."""
+    (a new login: Italian unless given; an updated one keeps its own unless given). `areas`: the parts of the
+    admin it may open (a new login: all unless given; an updated one keeps its own unless given)."""
     with session_scope(database_url) as session:
         user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
         if user is not None:
@@ -57,6 +69,8 @@ def create_staff_user(
             user.password_hash = generate_password_hash(password)
             user.active = True
             user.language = language or user.language
+            if areas is not None:
+                user.areas = ",".join(areas)
             return False
         session.add(
             StaffUser(
@@ -64,9 +78,25 @@ def create_staff_user(
                 password_hash=generate_password_hash(password),
                 active=True,
                 language=language or FALLBACK,
+                areas=ALL_AREAS if areas is None else ",".join(areas),
             )
         )
         return True
+
+
+def set_staff_areas(database_url: str, username: str, areas: tuple[str, ...]) -> tuple[str, ...]:
+    """Give a login exactly these areas; returns the areas it had. Effective from its next request."""
+    with session_scope(database_url) as session:
+        user = session.scalars(select(StaffUser).where(StaffUser.username == username)).first()
+        if user is None:
+            raise StaffUserMissing(username)
+        before = split_areas(user.areas)
+        user.areas = ",".join(areas)
+        return before
+
+
+def split_areas(stored: str | None) -> tuple[str, ...]:
+    return tuple(area for area in (stored or "").split(",") if area)
 
 
 @dataclass(frozen=True)
@@ -76,6 +106,7 @@ class StaffIdentity(UserMixin):
     id: int
     username: str
     language: str = FALLBACK
+    areas: frozenset[str] = frozenset()  # the admin's areas it may open (aula_shared.staff)
 
     def get_id(self) -> str:
         return str(self.id)
@@ -95,12 +126,28 @@ class LanguageForm(FlaskForm):
 
 
 class LoginBrake:
-    """Wrong passwords counted per (account, address) and per address, in a moving window shared through Redis."""
+    """Wrong passwords counted per (account, address) and per address, in a moving window shared through Redis.
+
+    Redis unreachable: the counts of this process stand in (logged), so an outage neither opens the door to
+    guessing nor locks the staff out of the admin they may need during it."""
 
     def __init__(self, redis_url: str | None) -> None:
-        uri = redis_url or "memory://"
-        storage = storage_from_string(uri, key_prefix="aula:staff-login") if redis_url else storage_from_string(uri)
-        self._limiter = MovingWindowRateLimiter(storage)
+        self._local = MovingWindowRateLimiter(storage_from_string("memory://"))
+        self._shared = (
+            MovingWindowRateLimiter(storage_from_string(redis_url, key_prefix="aula:staff-login"))
+            if redis_url
+            else None
+        )
+
+    def _run(self, operation: str, *args) -> bool | None:
+        if self._shared is not None:
+            try:
+                return getattr(self._shared, operation)(*args)
+            except RedisError as error:
+                log.warning(
+                    "staff login brake: Redis unreachable, counting in this process", extra={"error": str(error)}
+                )
+        return getattr(self._local, operation)(*args)
 
     @staticmethod
     def _account(username: str) -> str:
@@ -109,16 +156,16 @@ class LoginBrake:
 
     def blocked(self, username: str, client: str) -> bool:
         return not (
-            self._limiter.test(PER_ACCOUNT, "account", self._account(username), client)
-            and self._limiter.test(PER_ADDRESS, "address", client)
+            self._run("test", PER_ACCOUNT, "account", self._account(username), client)
+            and self._run("test", PER_ADDRESS, "address", client)
         )
 
     def record(self, username: str, client: str) -> None:
-        self._limiter.hit(PER_ACCOUNT, "account", self._account(username), client)
-        self._limiter.hit(PER_ADDRESS, "address", client)
+        self._run("hit", PER_ACCOUNT, "account", self._account(username), client)
+        self._run("hit", PER_ADDRESS, "address", client)
 
     def clear(self, username: str, client: str) -> None:
-        self._limiter.clear(PER_ACCOUNT, "account", self._account(username), client)
+        self._run("clear", PER_ACCOUNT, "account", self._account(username), client)
 
 
 def _database_url() -> str:
@@ -134,7 +181,11 @@ def authenticate(username: str, password: str) -> StaffIdentity | None:
         if not check_password_hash(user.password_hash, password):
             return None
         user.last_login_at = datetime.now(UTC)
-        return StaffIdentity(user.id, user.username, user.language)
+        return _identity(user)
+
+
+def _identity(user: StaffUser) -> StaffIdentity:
+    return StaffIdentity(user.id, user.username, user.language, frozenset(split_areas(user.areas)))
 
 
 def _safe_next(target: str | None) -> str:
@@ -159,7 +210,7 @@ def init_auth(app: Flask) -> LoginManager:
             user = session.get(StaffUser, int(user_id))
             if user is None or not user.active:
                 return None
-            return StaffIdentity(user.id, user.username, user.language)
+            return _identity(user)
 
     blueprint = Blueprint("staff_auth", __name__, url_prefix="/admin", template_folder="templates")
 
