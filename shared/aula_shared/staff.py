@@ -24,7 +24,6 @@ import datetime
 import decimal
 import enum
 import functools
-import logging
 import re
 import warnings
 from collections.abc import Callable, Mapping
@@ -43,8 +42,6 @@ from aula_shared import components
 from aula_shared.db import engine_for
 from aula_shared.settings import Settings
 from aula_shared.staff_babel import register_package
-
-log = logging.getLogger(__name__)
 
 StaffViews = Callable[[Admin, Settings], None]
 
