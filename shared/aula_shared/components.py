@@ -43,6 +43,9 @@ class Component:
     # "module:attribute" of a callable(admin, settings) adding the component's pages to the staff admin
     # (see aula_shared.staff).
     staff_views: str | None = None
+    # "module:attribute" of a callable(database_url) run after the component's migrations, every time they are
+    # applied (`aula db upgrade`): what a migration may undo and must hold after each one (e.g. grants).
+    after_upgrade: str | None = None
     # Order of migrations and start-up; lower first.
     order: int = 50
 

@@ -11,7 +11,7 @@ from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData
 
-from aula_shared.components import Component
+from aula_shared.components import Component, load
 from aula_shared.db import engine_for
 
 
@@ -33,6 +33,8 @@ def _config(component: Component, url: str) -> Config:
 
 def upgrade(component: Component, url: str, revision: str = "head") -> None:
     command.upgrade(_config(component, url), revision)
+    if component.after_upgrade:
+        load(component.after_upgrade)(url)
 
 
 def downgrade(component: Component, url: str, revision: str = "base") -> None:

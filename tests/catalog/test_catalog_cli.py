@@ -132,11 +132,16 @@ def test_staff_list_and_remove(new_database):
         )
         assert made.returncode == 0, made.stderr
     listing = aula(url, "staff", "list")
-    assert listing.stdout.splitlines() == ["alice\tit\tnever logged in", "bob\ten\tnever logged in"]
+    assert listing.stdout.splitlines() == [
+        "alice\tit\tcatalog,moderation,onboarding,statistics,staff\tnever logged in",
+        "bob\ten\tcatalog,moderation,onboarding,statistics,staff\tnever logged in",
+    ]
 
     removed = aula(url, "staff", "remove", "bob")
     assert removed.returncode == 0 and removed.stdout.strip() == "staff user bob removed"
-    assert aula(url, "staff", "list").stdout.splitlines() == ["alice\tit\tnever logged in"]
+    assert aula(url, "staff", "list").stdout.splitlines() == [
+        "alice\tit\tcatalog,moderation,onboarding,statistics,staff\tnever logged in"
+    ]
 
 
 def test_staff_remove_of_an_unknown_login_is_one_line_and_removes_nothing(new_database):
@@ -147,3 +152,49 @@ def test_staff_remove_of_an_unknown_login_is_one_line_and_removes_nothing(new_da
     assert result.stderr.strip().splitlines() == ["aula: no staff user 'alicia'; see `aula staff list`"]
     with session_scope(url) as session:
         assert session.scalars(select(StaffUser.username)).all() == ["alice"]
+
+
+def stored_areas(url: str, username: str) -> str | None:
+    with session_scope(url) as session:
+        return session.scalar(select(StaffUser.areas).where(StaffUser.username == username))
+
+
+def test_staff_logins_get_areas_all_by_default_and_set_areas_changes_them(new_database):
+    url = new_database()
+    password = "correct horse battery\n"
+    assert aula(url, "staff", "create-user", "alice", "--password-stdin", stdin=password).returncode == 0
+    assert stored_areas(url, "alice") == "catalog,moderation,onboarding,statistics,staff"  # the first login: all
+    made = aula(
+        url, "staff", "create-user", "bob", "--areas", "statistics, catalog", "--password-stdin", stdin=password
+    )
+    assert made.returncode == 0, made.stderr
+    assert stored_areas(url, "bob") == "catalog,statistics"
+    # --update keeps the areas unless given
+    aula(url, "staff", "create-user", "bob", "--update", "--password-stdin", stdin=password)
+    assert stored_areas(url, "bob") == "catalog,statistics"
+    changed = aula(url, "staff", "set-areas", "bob", "moderation,onboarding")
+    assert changed.returncode == 0, changed.stderr
+    assert changed.stdout.strip() == "staff user bob: catalog,statistics -> moderation,onboarding"
+    assert stored_areas(url, "bob") == "moderation,onboarding"
+    assert aula(url, "staff", "set-areas", "bob", "all").returncode == 0
+    assert stored_areas(url, "bob") == "catalog,moderation,onboarding,statistics,staff"
+    listed = aula(url, "staff", "list")
+    assert listed.returncode == 0 and "bob\tit\tcatalog,moderation" in listed.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("create-user", "carol", "--areas", "catalog,finance", "--password-stdin"),
+        ("create-user", "carol", "--areas", "", "--password-stdin"),
+        ("set-areas", "alice", "catalog,finance"),
+        ("set-areas", "nobody", "catalog"),
+    ],
+)
+def test_bad_areas_are_one_line_and_write_nothing(new_database, args):
+    url = new_database()
+    aula(url, "staff", "create-user", "alice", "--areas", "catalog", "--password-stdin", stdin="x" * 12 + "\n")
+    result = aula(url, "staff", *args, stdin="correct horse battery\n")
+    assert result.returncode == 1 and result.stderr.count("\n") == 1
+    assert "unknown area" in result.stderr or "no staff user" in result.stderr
+    assert stored_areas(url, "alice") == "catalog" and stored_areas(url, "carol") is None

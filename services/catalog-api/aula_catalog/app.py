@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import Flask, Response, g, request
 from prometheus_client import Counter, Histogram
 from sqlalchemy import Engine, text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from aula_catalog.api import init_api
 from aula_catalog.api.caching import AnswerCache, AnswerCacheMiddleware, RevisionClock
@@ -93,6 +94,10 @@ def create_app(settings: Settings, config: CatalogConfig | None = None) -> Flask
         state.cache_control,
         on_answer=_count_early_answer,
     )
+    if config.trusted_proxies:
+        # Outermost: everything inside (the login's brake, logs) sees the client's address, not the proxy's.
+        hops = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

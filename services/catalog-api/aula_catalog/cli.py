@@ -13,6 +13,8 @@ from aula_shared.i18n import FALLBACK, LANGUAGES
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 MIN_PASSWORD_LENGTH = 12
+# The staff admin's areas (aula_shared.staff.AREAS, which this module does not import: it needs Flask-Admin).
+AREA_NAMES = ("catalog", "moderation", "onboarding", "statistics", "staff")
 
 
 def _run_import(kind: str, path: Path, dry_run: bool, **options) -> None:
@@ -72,12 +74,19 @@ def import_courses(file: Path, dry_run: bool) -> None:
     type=click.Choice(LANGUAGES),
     help=f"The staff admin's language for this login (new ones: {FALLBACK}); each member can switch it in the menu.",
 )
-def create_user(username: str, password_stdin: bool, update: bool, language: str) -> None:
+@click.option(
+    "--areas",
+    metavar="AREAS",
+    help=f"The parts of the admin it may open: all, or comma-separated of {', '.join(AREA_NAMES)} "
+    "(new logins: all; with --update, unchanged unless given).",
+)
+def create_user(username: str, password_stdin: bool, update: bool, language: str, areas: str | None) -> None:
     """Create a staff-admin login (password from a prompt, or --password-stdin)."""
     from aula_catalog.admin.auth import StaffUserExists, create_staff_user
 
     if not USERNAME.match(username):
         raise OperatorError("username must be 1 to 64 letters, digits or . _ - @")
+    chosen = None if areas is None else _areas(areas)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -86,16 +95,41 @@ def create_user(username: str, password_stdin: bool, update: bool, language: str
         raise OperatorError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     try:
         url = settings().database_url_for("catalog")
-        created = create_staff_user(url, username, password, update=update, language=language)
+        created = create_staff_user(url, username, password, update=update, language=language, areas=chosen)
     except StaffUserExists:
         hint = "pass --update to give it a new password"
         raise OperatorError(f"staff user {username!r} exists; {hint}") from None
     click.echo(f"staff user {username} {'created' if created else 'updated'}")
 
 
+def _areas(text: str) -> tuple[str, ...]:
+    from aula_shared.staff import parse_areas
+
+    try:
+        return parse_areas(text)
+    except ValueError as error:
+        raise OperatorError(str(error)) from None
+
+
+@click.command("set-areas")
+@click.argument("username")
+@click.argument("areas")
+def set_areas(username: str, areas: str) -> None:
+    """Give a staff login exactly AREAS: all, or comma-separated of catalog, moderation, onboarding, statistics,
+    staff (staff: the logins and the audit log). Takes effect at the login's next page."""
+    from aula_catalog.admin.auth import StaffUserMissing, set_staff_areas
+
+    chosen = _areas(areas)
+    try:
+        before = set_staff_areas(settings().database_url_for("catalog"), username, chosen)
+    except StaffUserMissing:
+        raise OperatorError(f"no staff user {username!r}") from None
+    click.echo(f"staff user {username}: {','.join(before) or '(none)'} -> {','.join(chosen)}")
+
+
 @click.command("list")
 def list_users() -> None:
-    """The staff-admin logins: username, language, last login (and `inactive` for a disabled one)."""
+    """The staff logins: username, language, areas, last login (and `inactive` for a disabled one)."""
     from sqlalchemy import select
 
     from aula_catalog.models import StaffUser
@@ -103,12 +137,12 @@ def list_users() -> None:
 
     with session_scope(settings().database_url_for("catalog")) as session:
         logins = session.scalars(select(StaffUser).order_by(StaffUser.username))
-        rows = [(user.username, user.language, user.last_login_at, user.active) for user in logins]
+        rows = [(u.username, u.language, u.areas, u.last_login_at, u.active) for u in logins]
     if not rows:
         click.echo("no staff users; add one with `aula staff create-user USERNAME`")
-    for username, language, last_login, active in rows:
+    for username, language, areas, last_login, active in rows:
         seen = last_login.strftime("%Y-%m-%d %H:%M UTC") if last_login else "never logged in"
-        click.echo(f"{username}\t{language}\t{seen}{'' if active else chr(9) + 'inactive'}")
+        click.echo(f"{username}\t{language}\t{areas}\t{seen}{'' if active else chr(9) + 'inactive'}")
 
 
 @click.command("remove")
@@ -133,6 +167,7 @@ def commands() -> list[tuple[str, click.Command]]:
         ("catalog", import_degrees),
         ("catalog", import_courses),
         ("staff", create_user),
+        ("staff", set_areas),
         ("staff", list_users),
         ("staff", remove_user),
     ]

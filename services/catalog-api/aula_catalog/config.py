@@ -8,6 +8,10 @@
 - `CATALOG_ANSWER_CACHE_MB`: memory per worker process for answers kept until the catalog changes
   (default 32; 0 turns the cache off).
 - `CATALOG_SECURE_COOKIES`: `1`/`0`, staff-admin cookies only over HTTPS (default 1; 0 in embedded mode).
+- `CATALOG_TRUSTED_PROXIES`: how many reverse proxies (Traefik…) stand between clients and the catalog, each adding
+  itself to `X-Forwarded-For`; the client's address is read that many hops from the right (default 0: the TCP
+  peer, `X-Forwarded-For` ignored). Set it to exactly the number of proxies: one too many and a client can claim
+  any address by sending the header itself (the staff login's brake is per address).
 - `CATALOG_SECRET_KEY_FILE`: where embedded mode keeps a generated key when `SECRET_KEY` is unset
   (default `var/catalog-secret-key`).
 """
@@ -31,6 +35,7 @@ class CatalogConfig:
     answer_cache_mb: int = 32
     secure_cookies: bool = True
     secret_key_file: str = "var/catalog-secret-key"  # noqa: S105 - a path, not a secret
+    trusted_proxies: int = 0
 
     @classmethod
     def from_env(cls, settings: Settings, env: Mapping[str, str] | None = None) -> CatalogConfig:
@@ -45,7 +50,15 @@ class CatalogConfig:
             answer_cache_mb=int(env_number(env, "CATALOG_ANSWER_CACHE_MB", 32, allow_zero=True)),
             secure_cookies=env_flag(env, "CATALOG_SECURE_COOKIES", not settings.embedded),
             secret_key_file=env.get("CATALOG_SECRET_KEY_FILE", "").strip() or "var/catalog-secret-key",
+            trusted_proxies=_hops(env),
         )
+
+
+def _hops(env: Mapping[str, str]) -> int:
+    raw = env.get("CATALOG_TRUSTED_PROXIES", "").strip() or "0"
+    if not raw.isdigit() or int(raw) > 10:
+        raise SettingsError(f"CATALOG_TRUSTED_PROXIES must be a whole number of proxies from 0 to 10, got {raw!r}")
+    return int(raw)
 
 
 def secret_key(settings: Settings, config: CatalogConfig) -> str:

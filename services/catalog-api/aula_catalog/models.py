@@ -10,6 +10,7 @@ import enum
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -29,6 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, object_session, relationship
 
 from aula_shared.i18n import N_
+
+# Every area of the staff admin (aula_shared.staff.AREAS, which needs Flask-Admin to import).
+ALL_AREAS = "catalog,moderation,onboarding,statistics,staff"
 
 # Constraint names are explicit so that migrations can refer to them on both SQLite and PostgreSQL.
 metadata = MetaData(
@@ -386,9 +390,48 @@ class StaffUser(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The staff admin's language for this login ("it" or "en"), chosen in the admin's menu.
     language: Mapped[str] = mapped_column(String(2), default="it", server_default="it")
+    # The parts of the admin this login may open, comma-separated (aula_shared.staff.AREAS; all by default).
+    areas: Mapped[str] = mapped_column(String(200), default=ALL_AREAS, server_default=ALL_AREAS)
 
     def __str__(self) -> str:
         return self.username
+
+
+class StaffAudit(Base):
+    """One change made through the staff admin: who, when, on which page, the row before and after."""
+
+    __tablename__ = "catalog_staff_audit"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    # No foreign key: the history outlives a login.
+    staff_user_id: Mapped[int | None] = mapped_column(Integer)
+    staff_username: Mapped[str] = mapped_column(String(64))
+    area: Mapped[str | None] = mapped_column(String(16))
+    view: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(16))
+    model: Mapped[str | None] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(128))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[int | None] = mapped_column(SmallInteger)
+    people: Mapped[list[StaffAuditPerson]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class StaffAuditPerson(Base):
+    """A Telegram user an audit entry names (for `aula users export|erase`)."""
+
+    __tablename__ = "catalog_staff_audit_people"
+
+    audit_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("catalog_staff_audit.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
+    entry: Mapped[StaffAudit] = relationship(back_populates="people")
 
 
 # --- keeping derived columns and the revision up to date -----------------------------------------------------
@@ -396,7 +439,7 @@ class StaffUser(Base):
 REVISION_ROW_ID = 1
 _CHANGED = "aula_catalog_changed"
 # Rows whose changes the public API does not show.
-_NOT_PUBLISHED = (Revision, StaffUser)
+_NOT_PUBLISHED = (Revision, StaffUser, StaffAudit, StaffAuditPerson)
 _BOOKKEEPING = {"facts_observed_at", "updated_at"}
 
 

@@ -28,16 +28,21 @@ class AnalystError(ValueError):
     """What the operator asked for cannot be done (one line, for the CLI)."""
 
 
-def create_analyst_role(database_url: str, name: str, password: str) -> bool:
-    """Create (or update) a login role that can read the stats tables and views and nothing else; True if new.
+ANALYSTS_GROUP = "aula_analysts"  # NOLOGIN role holding the grants; every analyst login is a member
 
-    Read-only twice over: it is granted SELECT only, and its sessions default to read-only transactions.
-    Run it again after a migration added tables: grants are per table.
+
+def create_analyst_role(database_url: str, name: str, password: str) -> bool:
+    """Create (or update) a login role that reads the documented views and nothing else; True if new.
+
+    Read-only twice over: its only rights are SELECT on the views (through the `aula_analysts` group), and its
+    sessions default to read-only transactions. The stats tables themselves (names, usernames, profile history)
+    stay out of reach: a view runs with its owner's rights. `aula db upgrade` grants the views again after the
+    stats migrations (`apply_analyst_grants`), so a view a migration recreates stays readable.
     """
     engine = engine_for(database_url)
     if engine.dialect.name != "postgresql":
         raise AnalystError("analyst roles need PostgreSQL; the embedded SQLite database has no roles")
-    if not ROLE_NAME.match(name):
+    if not ROLE_NAME.match(name) or name == ANALYSTS_GROUP:
         raise AnalystError("a role name is lowercase letters, digits and _, starting with a letter or _")
     if not password:
         raise AnalystError("the analyst role needs a non-empty password")
@@ -55,18 +60,86 @@ def create_analyst_role(database_url: str, name: str, password: str) -> bool:
         connection.execute(text(f"ALTER ROLE {role} SET default_transaction_read_only = on"))
         database = connection.execute(text("SELECT current_database()")).scalar_one()
         connection.execute(text(f"GRANT CONNECT ON DATABASE {quote(database)} TO {role}"))
-        connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {role}"))
-        relations = connection.execute(
+        _ensure_group(connection)
+        connection.execute(text(f"GRANT {quote(ANALYSTS_GROUP)} TO {role}"))
+        _grant_views(connection)
+    return not exists
+
+
+def apply_analyst_grants(database_url: str) -> None:
+    """After the stats migrations (`aula db upgrade`): the analysts' group may read each documented view and
+    no table; a role granted the tables directly (by an older `create-analyst-role`) is moved into the group."""
+    engine = engine_for(database_url)
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as connection:
+        quote = connection.dialect.identifier_preparer.quote
+        legacy = (
+            connection.execute(
+                text(
+                    "SELECT DISTINCT r.rolname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    " CROSS JOIN LATERAL aclexplode(c.relacl) a JOIN pg_roles r ON r.oid = a.grantee"
+                    " WHERE n.nspname = 'public' AND c.relname LIKE 'stats\\_%' AND a.grantee <> c.relowner"
+                    " AND NOT r.rolsuper AND 'default_transaction_read_only=on' = ANY(r.rolconfig)"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        group_exists = connection.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :name"), {"name": ANALYSTS_GROUP}
+        ).first()
+        if not legacy and not group_exists:
+            return  # no analysts here
+        _ensure_group(connection)
+        for name in legacy:
+            for table in _stats_tables(connection):
+                connection.execute(text(f"REVOKE ALL ON {quote(table)} FROM {quote(name)}"))
+            if name != ANALYSTS_GROUP:
+                connection.execute(text(f"GRANT {quote(ANALYSTS_GROUP)} TO {quote(name)}"))
+        _grant_views(connection)
+
+
+def _stats_tables(connection) -> list[str]:
+    return (
+        connection.execute(
             text(
                 "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v')"
-                " AND (c.relname LIKE 'stats\\_%' OR c.relname = ANY(:views))"
-            ),
-            {"views": list(VIEWS)},
-        ).scalars()
-        for relation in relations:
-            connection.execute(text(f"GRANT SELECT ON {quote(relation)} TO {role}"))
-    return not exists
+                " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'm', 'p') AND c.relname LIKE 'stats\\_%'"
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+def _ensure_group(connection) -> None:
+    # Roles are the server's, shared by its databases: two upgrades at once may both try to create it.
+    connection.execute(
+        text(
+            "DO $$ BEGIN"
+            f" CREATE ROLE {ANALYSTS_GROUP} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE;"
+            " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        )
+    )
+
+
+def _grant_views(connection) -> None:
+    """SELECT on each documented view that exists, USAGE on the schema; nothing on any table."""
+    quote = connection.dialect.identifier_preparer.quote
+    group = quote(ANALYSTS_GROUP)
+    connection.execute(text(f"GRANT USAGE ON SCHEMA public TO {group}"))
+    for table in _stats_tables(connection):
+        connection.execute(text(f"REVOKE ALL ON {quote(table)} FROM {group}"))
+    views = connection.execute(
+        text(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm') AND c.relname = ANY(:views)"
+        ),
+        {"views": list(VIEWS)},
+    ).scalars()
+    for view in views:
+        connection.execute(text(f"GRANT SELECT ON {quote(view)} TO {group}"))
 
 
 def export_csv(database_url: str, view: str, out: IO[str], since: date | None = None, until: date | None = None) -> int:

@@ -23,7 +23,7 @@ def stats() -> None:
 @click.argument("name")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_analyst_role(name: str, password_stdin: bool) -> None:
-    """Create a read-only PostgreSQL login NAME for the stats tables and views (PostgreSQL only)."""
+    """Create a read-only PostgreSQL login NAME for the documented stats views (PostgreSQL only)."""
     from aula_stats.analysts import AnalystError
     from aula_stats.analysts import create_analyst_role as create
 

@@ -10,15 +10,16 @@ Flask-Babel over every component's catalogs (aula_shared.staff_babel), Flask-Adm
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, render_template, request
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from sqlalchemy.orm import scoped_session
 
 from aula_catalog.admin import views
+from aula_catalog.admin.audit import AuditView, StaffUserView, init_audit
 from aula_catalog.admin.auth import init_auth, staff_language_choice
 from aula_catalog.models import Professor, TelegramGroup, TelegramUser
-from aula_shared.staff import add_component_views, database_session
+from aula_shared.staff import add_component_views, check_views, database_session
 from aula_shared.staff_babel import init_staff_babel, lazy_gettext, register_package
 
 
@@ -37,8 +38,19 @@ def init_admin(app: Flask) -> Admin:
         theme=Bootstrap4Theme(base_template="admin/aula_master.html", fluid=True),
     )
     _add_views(admin, session)
+    init_audit(app, state.database_url)
     # Moderation, onboarding and statistics pages, from their own packages when installed (aula_shared.staff).
     add_component_views(admin, state.settings)
+    staff = lazy_gettext("Staff accounts")
+    admin.add_view(StaffUserView(session, name=lazy_gettext("Logins"), category=staff, endpoint="staff_users"))
+    admin.add_view(AuditView(session, name=lazy_gettext("Audit log"), category=staff, endpoint="staff_audit"))
+    check_views(admin)
+
+    @app.errorhandler(403)
+    def _forbidden(error):
+        if not request.path.startswith("/admin"):
+            return error
+        return render_template("staff/forbidden.html"), 403
 
     @app.after_request
     def _admin_headers(response: Response) -> Response:

@@ -25,7 +25,7 @@ from aula_catalog.models import (
     TelegramGroup,
     TelegramUser,
 )
-from aula_shared.staff import StaffModelView, StaffOnly
+from aula_shared.staff import EVERY_LOGIN, StaffModelView, StaffOnly
 from aula_shared.staff_babel import _, lazy_gettext
 
 YEAR_CHOICES = [
@@ -99,10 +99,11 @@ def _loader(session, model, name: str, fields: list) -> QueryAjaxModelLoader:
 
 
 class StaffIndexView(StaffOnly, AdminIndexView):
-    pass
+    staff_area = EVERY_LOGIN
 
 
 class CatalogModelView(StaffModelView):
+    staff_area = "catalog"
     column_labels = LABELS
 
     def after_model_change(self, form, model, is_created) -> None:
