@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (
-    BigInteger,
-    DateTime,
-    Index,
-)
+from sqlalchemy import BigInteger, DateTime, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from aula_moderation.database import Base, BigId, utcnow

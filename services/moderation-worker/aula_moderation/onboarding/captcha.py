@@ -232,6 +232,14 @@ def wake_at(redis, send_task, due_at) -> None:
         send_task(task_names.ONBOARDING_DUE, (), seconds + 0.3)
 
 
+def wrong_answer(session: Session, row: Captcha) -> str:
+    """What a wrong answer is told: how many attempts are left (in a group or in a join request's private chat)."""
+    left = row_limit(session, row) - row.attempts
+    return texts.TEXTS.ngettext(
+        row.language, "❌ Wrong answer: {left} attempt left.", "❌ Wrong answer: {left} attempts left.", left, left=left
+    )
+
+
 def check(session: Session, row: Captcha, choice: str) -> str:
     """Score one answer: "solved", "wrong" (attempts left) or "failed"."""
     if choice == row.answer:

@@ -170,18 +170,7 @@ def on_captcha_answer(context, chat, config: dict, captcha_id: int, choice: str,
             return
         verdict = captcha.check(session, row, choice)
         if verdict == "wrong":
-            left = captcha.row_limit(session, row) - row.attempts
-            answer(
-                context,
-                texts.TEXTS.ngettext(
-                    row.language,
-                    "❌ Wrong answer: {left} attempt left.",
-                    "❌ Wrong answer: {left} attempts left.",
-                    left,
-                    left=left,
-                ),
-                alert=True,
-            )
+            answer(context, captcha.wrong_answer(session, row), alert=True)
             return
         if verdict == "failed":
             row.status, row.resolved_at = "failed", now()

@@ -122,18 +122,7 @@ def on_step(context, row_id: int, step: str) -> None:
             elif verdict == "failed":
                 decline(session, client, row, "failed")
             else:
-                left = captcha.row_limit(session, row) - row.attempts
-                _answer(
-                    context,
-                    texts.TEXTS.ngettext(
-                        row.language,
-                        "❌ Wrong answer: {left} attempt left.",
-                        "❌ Wrong answer: {left} attempts left.",
-                        left,
-                        left=left,
-                    ),
-                    alert=True,
-                )
+                _answer(context, captcha.wrong_answer(session, row), alert=True)
                 return
         _answer(context)
 

@@ -27,7 +27,7 @@ def level(session: Session, user_id: int) -> str:
 def accept_rules(session: Session, user_id: int) -> Trust:
     """Accepting the rules (a button, a solved CAPTCHA) puts an unknown user on probation; never demotes."""
     statement = insert_for(session, Trust).values(
-        user_id=user_id, level=PROBATION, accepted_at=now(), clean_messages=0, created_at=now()
+        user_id=user_id, level=PROBATION, accepted_at=now(), clean_messages=0, updated_at=now()
     )
     # Two chats accepting the same user at once: one row, whoever inserts first.
     session.execute(statement.on_conflict_do_nothing(index_elements=["user_id"]))
