@@ -52,6 +52,21 @@ class InProcess:
         return [m["message"].get("text") or "" for m in self.tg.messages(chat_id) if m["sender_id"] == BOT]
 
 
+def managed_group(inprocess: InProcess, chat_id: int, language: str = "it", **config) -> int:
+    """A supergroup in the simulator where the bot is an admin, put under management with these settings."""
+    from aula_moderation.chats import records as chats
+    from aula_moderation.onboarding import settings
+    from aula_shared.db import session_scope
+
+    inprocess.tg.add_chat(chat_id, "supergroup", title=f"Corso {chat_id}",
+                          members=[{"user_id": BOT, "status": "administrator", "rights": BOT_RIGHTS}])  # fmt: skip
+    chats.manage(inprocess.db, chat_id, BOT, f"Corso {chat_id}", language)
+    if config:
+        with session_scope(inprocess.db) as session:
+            settings.save(session, chat_id, **config)
+    return chat_id
+
+
 @pytest.fixture(scope="module")
 def inprocess(migrated_pg, redis_url) -> Iterator[InProcess]:
     import redis

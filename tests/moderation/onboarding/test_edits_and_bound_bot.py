@@ -7,11 +7,10 @@ import itertools
 import time
 
 import orjson
-from moderation.onboarding.conftest import BOT, BOT_RIGHTS
+from moderation.onboarding.conftest import managed_group
 
-from aula_moderation.chats import records as chats
 from aula_moderation.log.models import Case
-from aula_moderation.onboarding import filters, settings, trust
+from aula_moderation.onboarding import filters, trust
 from aula_moderation.roles import grants
 from aula_shared.db import session_scope
 from aula_shared.envelope import Envelope
@@ -23,13 +22,7 @@ _update_ids = itertools.count(2 * 10**9)
 
 
 def group(inprocess, **config) -> int:
-    chat_id = next(_chat_ids)
-    inprocess.tg.add_chat(chat_id, "supergroup", title=f"Corso {chat_id}",
-                          members=[{"user_id": BOT, "status": "administrator", "rights": BOT_RIGHTS}])  # fmt: skip
-    chats.manage(inprocess.db, chat_id, BOT, f"Corso {chat_id}", "it")
-    with session_scope(inprocess.db) as session:
-        settings.save(session, chat_id, **config)
-    return chat_id
+    return managed_group(inprocess, next(_chat_ids), **config)
 
 
 def member(inprocess, chat_id: int) -> int:

@@ -7,9 +7,8 @@ import itertools
 import time
 from datetime import UTC, datetime, timedelta
 
-from moderation.onboarding.conftest import BOT, BOT_RIGHTS
+from moderation.onboarding.conftest import managed_group
 
-from aula_moderation.chats import records as chats
 from aula_moderation.network import jobs as network
 from aula_moderation.network.models import JobResult
 from aula_moderation.people import records as people
@@ -22,10 +21,7 @@ _users = itertools.count(9900)
 
 
 def setup(inprocess) -> tuple[int, int]:
-    chat_id, user_id = next(_chat_ids), next(_users)
-    inprocess.tg.add_chat(chat_id, "supergroup", title=f"Corso {chat_id}",
-                          members=[{"user_id": BOT, "status": "administrator", "rights": BOT_RIGHTS}])  # fmt: skip
-    chats.manage(inprocess.db, chat_id, BOT, f"Corso {chat_id}", "it")
+    chat_id, user_id = managed_group(inprocess, next(_chat_ids)), next(_users)
     inprocess.tg.add_user(user_id, f"User{user_id}", language_code="it")
     inprocess.tg.set_member(chat_id, user_id, "member")
     return chat_id, user_id

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import itertools
 
-from moderation.onboarding.conftest import BOT, BOT_RIGHTS
+from moderation.onboarding.conftest import BOT, managed_group
 from sqlalchemy import select
 
-from aula_moderation.chats import records as chats
-from aula_moderation.onboarding import settings
 from aula_moderation.onboarding.models import Captcha
 from aula_shared.db import session_scope
 
@@ -19,13 +17,7 @@ _users = itertools.count(9500)
 
 
 def request_group(inprocess, **config) -> int:
-    chat_id = next(_chat_ids)
-    inprocess.tg.add_chat(chat_id, "supergroup", title=f"Corso {chat_id}",
-                          members=[{"user_id": BOT, "status": "administrator", "rights": BOT_RIGHTS}])  # fmt: skip
-    chats.manage(inprocess.db, chat_id, BOT, f"Corso {chat_id}", "it")
-    with session_scope(inprocess.db) as session:
-        settings.save(session, chat_id, join_requests=True, **config)
-    return chat_id
+    return managed_group(inprocess, next(_chat_ids), join_requests=True, **config)
 
 
 def applicant(inprocess) -> int:
