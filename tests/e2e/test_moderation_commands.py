@@ -456,6 +456,8 @@ def test_superban_is_a_tracked_job_enforced_again_on_join_and_undone_by_superfre
     world.tg.join(fifth, CARL)
     wait_until(lambda: world.calls("banChatMember", fifth), what="enforcement on join")
     assert world.tg.member(fifth, CARL)["status"] == "kicked"
+    # A ban enforced on sight is a case in the log chat too (it never reached it).
+    wait_until(lambda: "#NETWORK_BAN_ENFORCED" in log_texts(world), timeout=90, what="enforcement in the log")
     world.say(chats_[0], SUPER, f"/superfree {CARL}")
     wait_until(lambda: world.tg.member(chats_[1], CARL)["status"] == "left", what="superfree")
     assert world.tg.member(chats_[3], CARL)["status"] == "left"

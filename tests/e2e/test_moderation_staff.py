@@ -314,6 +314,8 @@ def test_broadcast_is_previewed_in_private_and_sent_to_every_group_once_confirme
         sent = [c["params"] for c in world.calls("sendMessage", chat) if "sospese" in c["params"]["text"]]
         assert sent == [{**sent[0], "text": "Lezioni <b>sospese</b> domani", "parse_mode": "HTML"}]
     assert drop["callback_data"].startswith("bc:drop:")
+    # The log chat hears of a broadcast once it is sent (it never did).
+    wait_until(lambda: "#BROADCAST" in commands.log_texts(world), timeout=90, what="the broadcast in the log")
 
 
 def notices_in(world: World, chat: int) -> list[str]:

@@ -21,6 +21,7 @@ from sqlalchemy import select, text
 from support import AULA, Process, free_port, wait_http, wait_until
 
 from aula_moderation.chats import records as chats
+from aula_moderation.log.models import Case
 from aula_moderation.network.models import BlockedUser
 from aula_moderation.onboarding import filters, settings, welcome
 from aula_moderation.onboarding.models import Appeal, Captcha, Trust
@@ -470,6 +471,9 @@ def test_block_button_bans_across_the_network_and_the_appeal_reaches_staff_once(
     world.wait_bot_message(chat, "rimosso dal gruppo")
     with session_scope(world.db) as session:
         assert session.get(BlockedUser, spammer) is not None
+        # A case like /superban's: the log chat and stats hear of the Block (they never did).
+        [block_case] = session.scalars(select(Case).where(Case.target_id == spammer)).all()
+        assert (block_case.event, block_case.issuer_id, block_case.reason) == ("MODERATION_SUPERBAN", SARA, "#BLOCKED")
     world.say(second, spammer, "still here?")  # blocked means a network ban: enforced on sight elsewhere
     wait_until(lambda: world.tg.member(second, spammer)["status"] == "kicked", what="banned in the other group")
     assert wait_until(lambda: world.bot_messages(STAFF_CHAT, "#BLOCKED"))
@@ -497,6 +501,9 @@ def test_block_button_bans_across_the_network_and_the_appeal_reaches_staff_once(
     with session_scope(world.db) as session:
         assert session.get(BlockedUser, spammer) is None
         assert session.get(Appeal, spammer).status == "lifted"
+        events = [c.event for c in session.scalars(select(Case).where(Case.target_id == spammer).order_by(Case.id))]
+        # enforced on sight in the second group, then lifted by the verdict: each a case
+        assert events == ["MODERATION_SUPERBAN", "NETWORK_BAN_ENFORCED", "MODERATION_SUPERFREE"]
     # A later ban may be appealed anew: one appeal per ban, not per user for ever.
     from aula_moderation.network import jobs as network
 

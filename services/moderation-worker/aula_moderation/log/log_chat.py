@@ -39,6 +39,8 @@ OTHER_EVENTS = {
     "TELEGRAM_ERROR": "❗️",
     "USER_CALLED_ADMIN": "🧑‍⚖️",
     "BOT_STATUS_CHANGED": "🤖",
+    "NETWORK_BAN_ENFORCED": "⚫️",  # a network-banned user seen in a chat, banned there on sight
+    "APPEAL_CONFIRMED": "⛔",  # staff kept a network ban after its appeal
 }
 EVENTS = {**registry.EMOJI_OF_EVENT, **OTHER_EVENTS}
 

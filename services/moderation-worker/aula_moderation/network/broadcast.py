@@ -25,6 +25,7 @@ from sqlalchemy import select, update
 from aula_moderation.chats import records as chats
 from aula_moderation.chats.models import ManagedChat
 from aula_moderation.log.models import Case
+from aula_moderation.log.record import log_existing
 from aula_moderation.network import jobs as network
 from aula_moderation.network.models import JobResult, NetworkJob
 from aula_moderation.people.models import TelegramUser
@@ -148,6 +149,10 @@ def on_button(context) -> None:
             if changed and action == "send":
                 for chat_id in managed_chats(session):
                     session.add(JobResult(job_id=job_id, chat_id=chat_id, result="pending"))
+                # Its case was stored with the draft; the log chat hears of it once it is sent.
+                case = session.scalars(select(Case).where(Case.job_id == job_id, Case.event == "BROADCAST")).first()
+                if case is not None:
+                    log_existing(session, context.services, context.bot_id, case)
             answer = {"send": SENDING, "drop": DISCARDED}[action] if changed else ALREADY_HANDLED
     user = query.from_user
     language = language_for(user.language_code if user else None, None, context.services.settings.default_language)
@@ -159,6 +164,7 @@ def on_button(context) -> None:
         )  # fmt: skip
     if answer == SENDING:
         context.services.run_job(job_id)
+        context.services.flush_log()
 
 
 def report(session, clients, job: NetworkJob, default_language: str = FALLBACK) -> None:

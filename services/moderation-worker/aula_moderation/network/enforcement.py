@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from aula_moderation.log.models import Case
+from aula_moderation.log.record import record_case
 from aula_moderation.network import jobs as network
 from aula_moderation.people import records as people
 from aula_moderation.until_dates import Expired, until_date
@@ -22,6 +24,7 @@ def enforce_block(context, user_id: int) -> bool:
         blocked = network.active_block(session, user_id)
         if blocked is None:
             return False
+        blocked_reason = blocked.reason or blocked.source
         try:
             until = until_date(blocked.until)
         except Expired:
@@ -31,4 +34,10 @@ def enforce_block(context, user_id: int) -> bool:
         log.info("network ban enforcement refused", extra=outcome.log_fields())
     with session_scope(context.database_url) as session:
         people.set_membership(session, chat.id, user_id, "kicked")
+        if outcome:
+            record_case(session, context.services, context.bot_id, Case(
+                event="NETWORK_BAN_ENFORCED", chat_id=chat.id, network=False, target_id=user_id,
+                reason=blocked_reason,
+            ))  # fmt: skip
+    context.services.flush_log()
     return True

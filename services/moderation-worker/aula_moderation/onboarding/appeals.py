@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 
 from aula_moderation.chat_actions import answer, button, send
+from aula_moderation.log.models import Case
+from aula_moderation.log.record import record_case
 from aula_moderation.network import jobs as network
 from aula_moderation.onboarding import texts
 from aula_moderation.onboarding.common import mention, now
@@ -83,15 +85,20 @@ def decide(context, user_id: int, lift: bool) -> None:
             return
         appeal.status = "lifted" if lift else "confirmed"
         appeal.decided_by, appeal.decided_at = query.from_user.id, now()
+        job_id = None
         if lift:
             network.unblock(session, user_id)
-            job = network.start_job(session, "superfree", user_id, query.from_user.id, None)
-            job_id = job.id
+            job_id = network.start_job(session, "superfree", user_id, query.from_user.id, None).id
+        record_case(session, context.services, context.bot_id, Case(
+            event="MODERATION_SUPERFREE" if lift else "APPEAL_CONFIRMED", network=True, target_id=user_id,
+            issuer_id=query.from_user.id, reason="#APPEAL", job_id=job_id,
+        ))  # fmt: skip
         known = session.get(TelegramUser, user_id)
         language = (known.language_code or "")[:2] if known else ""
         language = language if language in ("it", "en") else context.services.settings.default_language
     if lift:
         context.services.run_job(job_id)
+    context.services.flush_log()
     verdict = (
         TEXTS.gettext(staff_language, "✅ Ban lifted") if lift else TEXTS.gettext(staff_language, "⛔ Ban confirmed")
     )

@@ -7,6 +7,8 @@ import html
 import logging
 
 from aula_moderation.chat_actions import answer, button, delete, send, url_button
+from aula_moderation.log.models import Case
+from aula_moderation.log.record import record_case
 from aula_moderation.network import jobs as network
 from aula_moderation.onboarding import texts, trust
 from aula_moderation.onboarding.common import mention, mention_of
@@ -101,12 +103,17 @@ def on_block(context, chat, target: int, language: str) -> None:
         session.query(Trust).filter(Trust.user_id == target).delete()
         job = network.start_job(session, "superban", target, query.from_user.id, None)
         job_id = job.id
+        record_case(session, context.services, context.bot_id, Case(
+            event="MODERATION_SUPERBAN", chat_id=chat.id, network=True, target_id=target,
+            issuer_id=query.from_user.id, reason="#BLOCKED", job_id=job_id,
+        ))  # fmt: skip
         known = session.get(TelegramUser, target)
         name = known.name if known else str(target)
     outcome = context.client.call("banChatMember", chat_id=chat.id, user_id=target)
     if not outcome:
         log.info("block refused", extra=outcome.log_fields())
     context.services.run_job(job_id)
+    context.services.flush_log()
     answer(context)
     delete(context.client, chat.id, query.message.message_id if query.message else None)
     send(context.client, chat.id, texts.text("blocked", language, whom=mention(target, name)))
