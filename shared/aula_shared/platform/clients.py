@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from aula_shared.platform.registry import find_bot
+from aula_shared.platform.registry import active_bots, find_bot
 from aula_shared.settings import Settings
 from aula_shared.telegram import BotClient
 
@@ -30,3 +30,9 @@ class BotClients:
                         raise UnknownBot(f"bot {bot_id} is not registered")
                     client = self._clients[bot_id] = BotClient.from_settings(bot.token, self._settings)
         return client
+
+    def any_bot(self) -> BotClient | None:
+        """A client of some registered bot (the lowest id, so always the same one) for a chat every Aula bot is
+        in, such as the log chat; None when no bot is registered."""
+        bots = active_bots(self._settings.database_url_for("platform"))
+        return self.for_bot(bots[0].id) if bots else None

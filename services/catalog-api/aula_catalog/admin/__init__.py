@@ -18,6 +18,7 @@ from sqlalchemy.orm import scoped_session
 from aula_catalog.admin import views
 from aula_catalog.admin.audit import AuditView, StaffUserView, init_audit
 from aula_catalog.admin.auth import init_auth, staff_language_choice
+from aula_catalog.admin.bots import BotView
 from aula_catalog.models import Professor, TelegramGroup, TelegramUser
 from aula_shared.staff import add_component_views, check_views, database_session
 from aula_shared.staff_babel import init_staff_babel, lazy_gettext, register_package
@@ -44,6 +45,8 @@ def init_admin(app: Flask) -> Admin:
     staff = lazy_gettext("Staff accounts")
     admin.add_view(StaffUserView(session, name=lazy_gettext("Logins"), category=staff, endpoint="staff_users"))
     admin.add_view(AuditView(session, name=lazy_gettext("Audit log"), category=staff, endpoint="staff_audit"))
+    platform = database_session(app, state.settings.database_url_for("platform"))
+    admin.add_view(BotView(platform, state.settings, name=lazy_gettext("Bots"), category=staff, endpoint="staff_bots"))
     check_views(admin)
 
     @app.errorhandler(403)

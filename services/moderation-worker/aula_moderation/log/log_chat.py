@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import redis
@@ -24,6 +25,7 @@ from aula_moderation.chats.models import ManagedChat
 from aula_moderation.log.models import Case, LogEntry
 from aula_moderation.people.models import TelegramUser
 from aula_shared.i18n import FALLBACK, Translations
+from aula_shared.platform.clients import BotClients, UnknownBot
 from aula_shared.telegram import BotClient
 
 TEXTS = Translations.for_package("aula_moderation")
@@ -151,8 +153,16 @@ def digest_text(pack: list[LogEntry], language: str = FALLBACK) -> str:
     return header + "\n\n" + "\n\n".join(entry.text for entry in pack)
 
 
-def flush(session: Session, connection: redis.Redis, clients, log_chat_id: int, language: str = FALLBACK) -> int:
-    """Send what the budget allows; returns how many entries are still waiting."""
+def flush(
+    session: Session,
+    connection: redis.Redis,
+    clients,
+    log_chat_id: int,
+    language: str = FALLBACK,
+    still_held: Callable[[], bool] = lambda: True,
+) -> int:
+    """Send what the budget allows; returns how many entries are still waiting. `still_held()` is asked before
+    each send: False (the flush's lock lapsed) stops here, the rest waits for the next flush."""
     waiting = pending(session)
     budget = budget_left(connection, log_chat_id)
     if not waiting or budget <= 0:
@@ -160,6 +170,8 @@ def flush(session: Session, connection: redis.Redis, clients, log_chat_id: int, 
     now = datetime.now(UTC)
     if len(waiting) <= budget:
         for entry in waiting:
+            if not still_held():
+                return len(waiting) - waiting.index(entry)
             params = {"chat_id": log_chat_id, "text": entry.text, "parse_mode": "HTML"}
             if entry.forwarded_message_id:
                 params["reply_parameters"] = {
@@ -167,7 +179,7 @@ def flush(session: Session, connection: redis.Redis, clients, log_chat_id: int, 
                     "allow_sending_without_reply": True,
                 }
             spend(connection, log_chat_id)
-            outcome = clients.for_bot(entry.bot_id).call("sendMessage", **params)
+            outcome = _send(clients, entry.bot_id, params)
             if not outcome:
                 # Not marked sent: the log chat refused (the bot removed from it, no rights…); the entry and those
                 # after it wait for the next flush, in order, rather than being lost.
@@ -178,10 +190,11 @@ def flush(session: Session, connection: redis.Redis, clients, log_chat_id: int, 
         return 0
     packs = digests(waiting)
     for pack in packs[:budget]:
+        if not still_held():
+            return sum(len(waiting_pack) for waiting_pack in packs[packs.index(pack) :])
         spend(connection, log_chat_id)
-        outcome = clients.for_bot(pack[0].bot_id).call(
-            "sendMessage", chat_id=log_chat_id, text=digest_text(pack, language), parse_mode="HTML"
-        )
+        params = {"chat_id": log_chat_id, "text": digest_text(pack, language), "parse_mode": "HTML"}
+        outcome = _send(clients, pack[0].bot_id, params)
         if not outcome:
             log.warning("log digest refused", extra=outcome.log_fields())
             return sum(len(waiting_pack) for waiting_pack in packs[packs.index(pack) :])
@@ -189,3 +202,27 @@ def flush(session: Session, connection: redis.Redis, clients, log_chat_id: int, 
             entry.sent_at, entry.digest = now, True
         session.commit()
     return sum(len(pack) for pack in packs[budget:])
+
+
+def _send(clients: BotClients, bot_id: int, params: dict):
+    """sendMessage to the log chat, by the bot that queued the entry or, once that bot is gone from the platform,
+    by another. An entry the chat refuses for its own sake (markup Telegram cannot parse, too long) goes as plain
+    text instead, so that one odd entry never holds back the ones behind it."""
+    try:
+        client = clients.for_bot(bot_id)
+    except UnknownBot:
+        client = clients.any_bot()
+        if client is None:
+            raise
+    outcome = client.call("sendMessage", **params)
+    if outcome or outcome.error_code != 400 or not _ENTRY_FAULT.search(outcome.description or ""):
+        return outcome
+    log.warning("log message refused as HTML: sent as plain text", extra=outcome.log_fields())
+    plain = {key: value for key, value in params.items() if key != "parse_mode"}
+    plain["text"] = html.unescape(_TAG.sub("", params["text"]))[:MESSAGE_CHARS]
+    return client.call("sendMessage", **plain)
+
+
+_ENTRY_FAULT = re.compile(r"can't parse entities|message is too long|text is too long", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+MESSAGE_CHARS = 4096

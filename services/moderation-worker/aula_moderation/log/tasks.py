@@ -8,7 +8,7 @@ import redis
 from celery import Celery
 
 from aula_moderation import task_names
-from aula_moderation.log import log_chat, stats_events
+from aula_moderation.log import flushing, log_chat, stats_events
 from aula_moderation.retry import retry_delay
 from aula_shared.db import session_scope
 from aula_shared.telegram import TelegramUnavailable
@@ -21,25 +21,33 @@ def register(app: Celery, runtime) -> None:
 
     @app.task(name=task_names.FLUSH_LOG, bind=True, max_retries=None)
     def flush_log(task) -> int:
+        """Send what the log chat's budget allows; -1 when another flush is running (it is asked again)."""
         if settings.log_chat_id is None:
             return 0
-        connection = runtime.services().redis
-        lock = connection.lock("aula:modlog:flush", timeout=120, blocking_timeout=0)
-        if not lock.acquire(blocking=False):
-            # Another flush is running and may have looked before this entry was queued: look again soon.
-            runtime.send_task(task_names.FLUSH_LOG, (), 3.0)
+        services = runtime.services()
+        connection = services.redis
+        flushing.started(connection)
+        lock = flushing.FlushLock(connection)
+        if not lock.acquire():
+            # The running flush may have read the outbox before this task's entry was committed: look again soon.
+            flushing.request(connection, runtime.send_task, 3.0)
             return -1
         try:
             with session_scope(runtime.database_url) as session:
                 left = log_chat.flush(
-                    session, connection, runtime.services().bots, settings.log_chat_id, settings.default_language
+                    session,
+                    connection,
+                    services.bots,
+                    settings.log_chat_id,
+                    settings.default_language,
+                    still_held=lock.still_held,
                 )
         except TelegramUnavailable as error:
             raise task.retry(countdown=retry_delay(error, task.request.retries)) from None
         finally:
             lock.release()
         if left:
-            runtime.send_task(task_names.FLUSH_LOG, (), 10.0)
+            flushing.request(connection, runtime.send_task, 10.0)
         return left
 
     @app.task(name=task_names.PUBLISH_CASES)

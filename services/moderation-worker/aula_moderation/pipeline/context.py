@@ -12,6 +12,7 @@ from telegram import Update
 from aula_moderation import task_names
 from aula_moderation.chats import records as chats
 from aula_moderation.chats.models import ManagedChat
+from aula_moderation.log import flushing
 from aula_moderation.pipeline.batch import Batch
 from aula_shared.platform.clients import BotClients
 from aula_shared.platform.registry import find_bot
@@ -38,7 +39,10 @@ class Services:
 
     def flush_log(self) -> None:
         if self.send_task is not None and self.settings.log_chat_id is not None:
-            self.send_task(task_names.FLUSH_LOG, (), None)
+            if self.redis is None:
+                self.send_task(task_names.FLUSH_LOG, (), None)
+            else:
+                flushing.request(self.redis, self.send_task)
 
     def run_job(self, job_id: int) -> None:
         if self.send_task is not None:
