@@ -50,6 +50,9 @@ def test_a_queued_flush_lost_with_a_killed_worker_is_queued_again_once_overdue(r
     redis_client.set(flushing.QUEUED_KEY, time.time() - flushing.LOST_AFTER - 1, ex=30)
     assert flushing.request(redis_client, queue)
     assert len(queue.sent) == 2 and not flushing.request(redis_client, queue)
+    # A worker starting again forgets the mark at once: what it held when killed is lost.
+    flushing.forget_queued(redis_client)
+    assert flushing.request(redis_client, queue) and len(queue.sent) == 3
 
 
 def test_a_flush_killed_holding_the_lock_keeps_others_out_only_briefly(redis_client):

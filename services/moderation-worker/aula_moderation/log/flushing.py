@@ -4,7 +4,8 @@ Every case asks for a flush. Without coalescing, a busy minute queues a flush pe
 another running (or the budget spent) queues its own follow-up: chains that multiply. Here a Redis key marks
 "a flush is queued and has not started" (with the time it is due); asking again while it is set does nothing,
 because that flush has not read the outbox yet and will see the new entry — unless it is overdue, lost with a
-killed worker, and then the request queues a new one. The flush clears the key before it reads, so an entry committed
+killed worker, and then the request queues a new one (and a worker starting forgets the mark, since the
+flush it was holding when killed is lost). The flush clears the key before it reads, so an entry committed
 after that asks anew.
 
 The running flush holds a short lock that it renews before every send. A worker killed mid-flush leaves a lock
@@ -45,6 +46,12 @@ def request(connection: redis.Redis, send_task: Callable[..., object], countdown
         connection.set(QUEUED_KEY, due, ex=ttl)
     send_task(task_names.FLUSH_LOG, (), countdown)
     return True
+
+
+def forget_queued(connection: redis.Redis) -> None:
+    """A worker (re)starts: a flush it held when it was killed is lost, so the next request queues a new one
+    rather than wait for the lost one to be overdue."""
+    connection.delete(QUEUED_KEY)
 
 
 def started(connection: redis.Redis) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import redis
 from celery import Celery
+from celery.signals import worker_ready
 
 from aula_moderation import task_names
 from aula_moderation.log import flushing, log_chat, stats_events
@@ -49,6 +51,12 @@ def register(app: Celery, runtime) -> None:
         if left:
             flushing.request(connection, runtime.send_task, 10.0)
         return left
+
+    @worker_ready.connect(weak=False)
+    def forget_lost_flushes(sender=None, **_kwargs) -> None:
+        if getattr(sender, "app", None) is app and settings.log_chat_id is not None:
+            with contextlib.suppress(redis.RedisError):  # Redis down: the mark lapses by itself
+                flushing.forget_queued(runtime.services().redis)
 
     @app.task(name=task_names.PUBLISH_CASES)
     def publish_cases() -> int:
