@@ -222,3 +222,15 @@ def test_concurrent_changes_of_one_member_are_serialised(migrated_pg):
     last = client.restricts()[-1]
     assert last["user_id"] == USER and nothing(last) and last["until_date"] == 0  # the CAPTCHA stays
     assert set(rows(migrated_pg, chat)) == {"captcha"}
+
+
+def test_a_persons_restrictions_are_in_their_data_export_and_go_with_erasure(sqlite_url):
+    from aula_moderation.user_data import erase_user, export_user
+
+    chat = next(_chats)
+    with session_scope(sqlite_url) as session:
+        restrictions.impose(session, FakeClient(), chat, USER, "captcha", None)
+    with session_scope(sqlite_url) as session:
+        assert export_user(session, USER)["restrictions"] == [{"chat_id": chat, "kind": "captcha", "until": None}]
+        erase_user(session, USER)
+    assert rows(sqlite_url, chat) == {}
