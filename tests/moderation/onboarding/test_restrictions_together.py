@@ -317,6 +317,20 @@ def test_a_mute_ending_while_the_member_is_banned_does_not_lift_the_ban(inproces
     assert group.status(user)["status"] == "kicked"
 
 
+def test_free_of_a_banned_and_muted_member_lets_them_back_unrestricted(inprocess):
+    group = Group(inprocess)
+    user = group.member()
+    group.command(f"/mute {user} 1h")
+    group.command(f"/ban {user}")
+    group.command(f"/free {user}")
+    assert group.status(user)["status"] == "left" and group.membership(user) == "left"
+    assert group.timer(f"unmute:{group.id}:{user}") is None
+    since = group.tg.last_seq()
+    group.tg.join(group.id, user)
+    inprocess.pump()
+    assert group.restrictions(user, since) == [] and group.status(user)["status"] == "member"
+
+
 def test_the_reconciler_restores_a_pending_captchas_restriction_lifted_by_hand(inprocess):
     group = Group(inprocess, captcha="button", captcha_timeout=600)
     newcomer = group.person()

@@ -204,8 +204,13 @@ def _lock_key(chat_id: int, user_id: int) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def _membership(session: Session, chat_id: int, user_id: int) -> Membership | None:
+    """As stored now: the caller may have changed it with a statement since it loaded it (people.set_membership)."""
+    return session.get(Membership, (chat_id, user_id), populate_existing=True)
+
+
 def _send(session: Session, client, chat_id: int, user_id: int, wanted: Effective) -> Outcome:
-    member = session.get(Membership, (chat_id, user_id))
+    member = _membership(session, chat_id, user_id)
     if member is not None and member.status == "kicked":
         log.info("restriction kept for the member's return", extra={"chat_id": chat_id, "user_id": user_id})
         return Outcome(ok=True, method="restrictChatMember")
@@ -235,7 +240,7 @@ def _store(session: Session, client, chat_id: int, user_id: int, kind: str, unti
 def _record_status(session: Session, chat_id: int, user_id: int, now_effective: Effective) -> None:
     """The member's status as Telegram now has it: restricted while any restriction runs; a member again after
     the last (someone who left, was banned or is an admin keeps their status)."""
-    member = session.get(Membership, (chat_id, user_id))
+    member = _membership(session, chat_id, user_id)
     if now_effective.restricted:
         if member is None or member.status != "kicked":
             people.set_membership(session, chat_id, user_id, "restricted", now_effective.until)
