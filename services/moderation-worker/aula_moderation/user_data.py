@@ -1,8 +1,8 @@
 """A person's data in moderation's tables: `aula users export|erase TELEGRAM_USER_ID` (through user_data).
 
-Erasure removes the profile, memberships, roles, warnings, pending timers and the cases (with their evidence
-and log entries) that name the person as target; where they were only the issuer, the case stays with the
-issuer removed. A network ban is the one thing kept: it holds the id and the reason only, and erasing it would
+Erasure removes the profile, memberships, restrictions, roles, warnings, pending timers and the cases (with their
+evidence and log entries) that name the person as target; where they were only the issuer, the case stays with
+the issuer removed. A network ban is the one thing kept: it holds the id and the reason only, and erasing it would
 let a banned spammer back into every group (export shows it).
 """
 
@@ -18,6 +18,7 @@ from aula_moderation.log.models import Case, LogEntry
 from aula_moderation.network.models import BlockedUser, JobResult, NetworkJob
 from aula_moderation.onboarding.models import Appeal, Captcha, Trust, WelcomeSent
 from aula_moderation.people.models import Membership, TelegramUser
+from aula_moderation.restrictions.models import Restriction
 from aula_moderation.roles.models import Role
 from aula_moderation.timers.models import Timer
 from aula_shared.users import DatabaseUserData
@@ -35,6 +36,7 @@ class ModerationUserData(DatabaseUserData):
 def export_user(session: Session, user_id: int) -> dict[str, Any]:
     user = session.get(TelegramUser, user_id)
     memberships = session.scalars(select(Membership).where(Membership.user_id == user_id)).all()
+    restrictions = session.scalars(select(Restriction).where(Restriction.user_id == user_id)).all()
     roles = session.scalars(select(Role).where(Role.user_id == user_id)).all()
     cases = session.scalars(
         select(Case).where(or_(Case.target_id == user_id, Case.issuer_id == user_id)).order_by(Case.id)
@@ -43,7 +45,7 @@ def export_user(session: Session, user_id: int) -> dict[str, Any]:
     blocked = session.get(BlockedUser, user_id)
     trust = session.get(Trust, user_id)
     appeal = session.get(Appeal, user_id)
-    if user is None and not (memberships or roles or cases or warnings or blocked or trust or appeal):
+    if user is None and not (memberships or restrictions or roles or cases or warnings or blocked or trust or appeal):
         return {}
     return {
         "user": None
@@ -61,6 +63,7 @@ def export_user(session: Session, user_id: int) -> dict[str, Any]:
             {"chat_id": m.chat_id, "status": m.status, "until": _iso(m.until), "last_seen": _iso(m.last_seen)}
             for m in memberships
         ],
+        "restrictions": [{"chat_id": r.chat_id, "kind": r.kind, "until": _iso(r.until)} for r in restrictions],
         "roles": [
             {
                 "role": r.role,
@@ -111,6 +114,7 @@ def erase_user(session: Session, user_id: int) -> int:
         (Case, Case.target_id),
         (Warning, Warning.user_id),
         (Membership, Membership.user_id),
+        (Restriction, Restriction.user_id),
         (Role, Role.user_id),
         (Timer, Timer.user_id),
         (Trust, Trust.user_id),

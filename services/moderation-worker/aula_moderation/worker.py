@@ -20,6 +20,7 @@ from aula_moderation.onboarding import tasks as onboarding_tasks
 from aula_moderation.pipeline import build_router
 from aula_moderation.pipeline.batch import BatchDispatcher
 from aula_moderation.pipeline.context import Context, Services
+from aula_moderation.restrictions import service as restrictions
 from aula_moderation.roles import tasks as role_tasks
 from aula_moderation.timers import tasks as timer_tasks
 from aula_shared import redis as aula_redis
@@ -72,7 +73,12 @@ class Runtime:
     @property
     def timer_actions(self) -> dict:
         """What each kind of timer does, from the domains that schedule them."""
-        return {**chat_actions.TIMER_ACTIONS, **command_actions.TIMER_ACTIONS, **network_jobs.TIMER_ACTIONS}
+        return {
+            **chat_actions.TIMER_ACTIONS,
+            **command_actions.TIMER_ACTIONS,
+            **network_jobs.TIMER_ACTIONS,
+            **restrictions.TIMER_ACTIONS,
+        }
 
     @functools.cache  # noqa: B019
     def pacer(self) -> Pacer:

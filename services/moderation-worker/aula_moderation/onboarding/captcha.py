@@ -4,6 +4,9 @@ The newcomer is restricted at once and gets a message with buttons only they may
 A right answer lifts the restriction and counts as accepting the rules; too many wrong answers, or the timeout,
 take the group's action (kick, ban, or stay muted). Every pending CAPTCHA is a row with its due time: the due
 task (tasks.py) resolves it whenever it comes due, across restarts, so nobody is left muted by a lost timer.
+
+The restriction is a "captcha" restriction (aula_moderation.restrictions): lifting it leaves a mute or an
+antiflood mute the newcomer also has in place, and their ends do not lift it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from aula_moderation.onboarding.common import mention_of, now
 from aula_moderation.onboarding.models import Captcha
 from aula_moderation.onboarding.texts import RULES_URL
 from aula_moderation.people import records as people
-from aula_moderation.permissions import ALL_PERMISSIONS, NO_PERMISSIONS
+from aula_moderation.restrictions import service as restrictions
 from aula_shared.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -57,19 +60,18 @@ def pending(session: Session, chat_id: int, user_id: int, kind: str = "group") -
 
 
 def start(context, chat, config: dict, user: Any, language: str) -> Captcha | None:
-    """Restrict the newcomer and ask; None if a CAPTCHA is already pending (a redelivered join)."""
+    """Restrict the newcomer and ask; None if a CAPTCHA is already pending (a redelivered join).
+
+    One transaction: the restriction and the pending row are kept together or not at all (a crash between them
+    would leave a newcomer restricted with no CAPTCHA to answer, and nothing to lift it)."""
+    mode, timeout = config["captcha"], float(config["captcha_timeout"])
     with session_scope(context.database_url) as session:
         if pending(session, chat.id, user.id) is not None:
             return None
-    restricted = context.client.call(
-        "restrictChatMember", chat_id=chat.id, user_id=user.id, permissions=NO_PERMISSIONS, until_date=0
-    )
-    if not restricted:
-        log.info("captcha restriction refused", extra=restricted.log_fields())
-        return None  # no rights to restrict: a CAPTCHA nobody enforces would only be noise
-    mode, timeout = config["captcha"], float(config["captcha_timeout"])
-    with session_scope(context.database_url) as session:
-        people.set_membership(session, chat.id, user.id, "restricted")
+        restricted = restrictions.impose(session, context.client, chat.id, user.id, "captcha", None)
+        if not restricted:
+            log.info("captcha restriction refused", extra=restricted.log_fields())
+            return None  # no rights to restrict: a CAPTCHA nobody enforces would only be noise
         shared = _storm_message(session, chat.id, mode)
         if shared is not None:  # a join storm: share the open message and its question
             question, answer, options = "", shared.answer, list(shared.options)
@@ -255,23 +257,26 @@ def row_limit(session: Session, row: Captcha) -> int:
     return max(1, int(settings.load(session, row.chat_id)["captcha_attempts"]))
 
 
-def release(client, row: Captcha) -> bool:
-    """Lift the newcomer's restriction and remove the CAPTCHA message."""
-    outcome = client.call("restrictChatMember", chat_id=row.chat_id, user_id=row.user_id, permissions=ALL_PERMISSIONS)
-    if not outcome:
-        log.info("captcha release refused", extra=outcome.log_fields())
-    return bool(outcome)
+def release(session: Session, client, row: Captcha) -> bool:
+    """Lift the CAPTCHA's restriction (solved, or the newcomer left): what else restricts them stays."""
+    return bool(restrictions.release(session, client, row.chat_id, row.user_id, "captcha"))
 
 
 def punish(session: Session, client, row: Captcha, action: str) -> None:
-    """The group's action for a failed or expired CAPTCHA: kick (may come back), ban, or stay muted."""
+    """The group's action for a failed or expired CAPTCHA: kick (may come back), ban, or stay muted — a mute
+    for ever from then on (staff lift it with /free), in place of the CAPTCHA's restriction."""
     if action in ("kick", "ban"):
         outcome = client.call("banChatMember", chat_id=row.chat_id, user_id=row.user_id)
         if action == "kick" and outcome:
             outcome = client.call("unbanChatMember", chat_id=row.chat_id, user_id=row.user_id, only_if_banned=True)
-        if not outcome:
-            log.info("captcha action refused", extra={"action": action, **outcome.log_fields()})
-        people.set_membership(session, row.chat_id, row.user_id, "left" if action == "kick" else "kicked")
+        if outcome:
+            people.set_membership(session, row.chat_id, row.user_id, "left" if action == "kick" else "kicked")
+            # Out of the group, and Telegram lifted their restrictions with the ban: nothing to send now. What
+            # else restricted them is sent again if they come back (onboarding's join handler).
+            restrictions.forget(session, row.chat_id, row.user_id, "captcha")
+            return
+        log.info("captcha action refused: the newcomer stays muted", extra={"action": action, **outcome.log_fields()})
+    restrictions.change(session, client, row.chat_id, row.user_id, impose={"mute": None}, release=("captcha",))
 
 
 def claim_due(session: Session, limit: int = 100) -> list[Captcha]:

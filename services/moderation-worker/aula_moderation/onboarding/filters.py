@@ -19,9 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aula_moderation.onboarding.models import FilterRule
-from aula_moderation.people import records as people
-from aula_moderation.permissions import NO_PERMISSIONS
-from aula_moderation.timers import schedule as timers
+from aula_moderation.restrictions import service as restrictions
 
 log = logging.getLogger(__name__)
 
@@ -121,20 +119,8 @@ def flooding(redis, chat_id: int, user_id: int, limit: int, seconds: float) -> b
     return False
 
 
-def mute_for_flood(session: Session, client, bot_id: int, chat_id: int, user_id: int, seconds: float) -> bool:
-
+def mute_for_flood(session: Session, client, chat_id: int, user_id: int, seconds: float) -> bool:
+    """An antiflood mute: a restriction of its own ("flood", lifted by its own timer `unflood:<chat>:<user>`), so
+    that it neither shortens nor ends a staff mute running beside it (aula_moderation.restrictions)."""
     until = datetime.now(UTC) + timedelta(seconds=seconds)
-    outcome = client.call(
-        "restrictChatMember",
-        chat_id=chat_id,
-        user_id=user_id,
-        permissions=NO_PERMISSIONS,
-        until_date=int(until.timestamp()),
-    )
-    if outcome:
-        people.set_membership(session, chat_id, user_id, "restricted", until)
-        # Moderation's durable unmute: Telegram lifts it too, this records it (and covers short mutes Telegram
-        # would treat as forever).
-        timers.schedule(session, f"unmute:{chat_id}:{user_id}", "unmute", until, bot_id=bot_id, chat_id=chat_id,
-                        user_id=user_id)  # fmt: skip
-    return bool(outcome)
+    return bool(restrictions.impose(session, client, chat_id, user_id, "flood", until))

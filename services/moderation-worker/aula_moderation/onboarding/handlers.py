@@ -22,6 +22,7 @@ from aula_moderation.onboarding.common import is_staff_here, language, mention_o
 from aula_moderation.onboarding.models import Captcha
 from aula_moderation.onboarding.texts import FILTER_ALERT, TEXTS
 from aula_moderation.people import records as people
+from aula_moderation.restrictions import service as restrictions
 from aula_moderation.updates import callback_data, in_group, is_private
 from aula_shared.db import session_scope
 from aula_shared.i18n import language_for
@@ -88,10 +89,14 @@ def on_join(context, user) -> None:
     lang = language(context, user)
     with session_scope(context.database_url) as session:
         step = _first_step(session, chat, config, user)
+    if step == "captcha":
+        captcha.start(context, chat, config, user, lang)  # greeted once solved; sent with their other restrictions
+        return
+    with session_scope(context.database_url) as session:
+        # Back with a mute still running (a kick, a ban's end, lifts it in Telegram): it applies again.
+        restrictions.reapply(session, context.client, chat.id, user.id)
     if step == "welcome":
         welcome.greet(context, chat, config, user, lang)
-    elif step == "captcha":
-        captcha.start(context, chat, config, user, lang)  # greeted once solved
     else:
         gate.post_gate(context, chat, user, lang)
 
@@ -131,6 +136,8 @@ def on_leave(context, user_id: int) -> None:
         # still holds the row; once it commits, the row is no longer pending and this changes nothing.
         if row is not None and captcha.mark(session, row.id, "left"):
             captcha.drop_message(session, context.client, row)
+            # Telegram keeps a restriction across a leave: the CAPTCHA's goes (what else restricts them stays).
+            captcha.release(session, context.client, row)
 
 
 # -- buttons in groups ---------------------------------------------------------------------------------------
@@ -178,11 +185,10 @@ def on_captcha_answer(context, chat, config: dict, captcha_id: int, choice: str,
             captcha.drop_message(session, context.client, row)
             answer(context, texts.text("captcha_failed", row.language), alert=True)
             return
-        captcha.release(context.client, row)
+        captcha.release(session, context.client, row)  # the member's status follows (restrictions)
         captcha.drop_message(session, context.client, row)
         trust.accept_rules(session, presser.id)
         level = trust.level(session, presser.id)
-        people.set_membership(session, chat.id, presser.id, "member")
     answer(context, texts.text("captcha_solved", lang))
     if config["rules_gate"] and level == trust.PROBATION:
         gate.post_probation(context, chat, presser.id, presser.first_name, lang)
@@ -300,5 +306,5 @@ def on_flood(context) -> None:
     chat = context.managed_chat()
     if filters.flooding(context.services.redis, chat.id, user.id, config["flood_messages"], config["flood_seconds"]):
         with session_scope(context.database_url) as session:
-            filters.mute_for_flood(session, context.client, context.bot_id, chat.id, user.id, config["flood_mute"])
+            filters.mute_for_flood(session, context.client, chat.id, user.id, config["flood_mute"])
         context.services.run_timers_in(float(config["flood_mute"]))

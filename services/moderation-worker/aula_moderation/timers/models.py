@@ -21,7 +21,7 @@ class Timer(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     key: Mapped[str] = mapped_column(String(128), unique=True)
-    kind: Mapped[str] = mapped_column(String(32))  # unmute | unban | delete_message | network_unban
+    kind: Mapped[str] = mapped_column(String(32))  # unmute | unflood | unban | delete_message | network_unban
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     bot_id: Mapped[int | None] = mapped_column(BigInteger)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
