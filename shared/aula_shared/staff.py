@@ -109,7 +109,9 @@ class StaffOnly:
 
 SECRET_NAME = re.compile(r"password|passwd|secret|token|hash|api_key|csrf", re.IGNORECASE)
 # Columns and fields that hold a Telegram user's id: an entry naming a person is part of `aula users export`.
-PERSON_KEYS = frozenset({"user_id", "telegram_user_id", "target_id", "issuer_id"})
+PERSON_KEYS = frozenset(
+    {"user_id", "telegram_user_id", "target_id", "issuer_id", "whitelisted_by", "verified_by", "decided_by"}
+)
 PERSON_MODELS = frozenset({"TelegramUser"})  # models whose own id is a Telegram user's
 
 

@@ -429,8 +429,8 @@ def test_the_legacy_mess_is_read_into_catalog_values(new_database):
         ).all()
         assert "http://www.fisica.unimi.it/ecm/home" in fisica_links
         # Representatives with names; admins with only a username keep it as their name.
-        busolin = session.scalars(select(TelegramUser).where(TelegramUser.username == "davidebusolin")).first()
-        assert busolin is None or busolin.first_name == "Davide"
+        busolin = session.scalars(select(TelegramUser).where(TelegramUser.username == "davidebusolin")).one()
+        assert (busolin.id, busolin.first_name, busolin.last_name) == (108121631, "Davide", "Busolin")
         admin = session.scalars(select(TelegramUser).where(TelegramUser.id == 119507304)).one()
         assert (admin.first_name, admin.last_name, admin.username) == ("MrBrionix", None, "MrBrionix")
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
 from support import Process, free_port, wait_http
 
+from aula_shared.dispatch import dead_letter_key
 from aula_shared.platform.registry import save_bot
 
 TOKEN = "123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-Ms"
@@ -34,3 +38,22 @@ def worker_process(service: str, env: dict, log_path, concurrency: int = 1) -> P
     args = ["worker", service, "--loglevel", "INFO", "--concurrency", str(concurrency)]
     args += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{service}-%h-{free_port()}"]
     return Process(args, env, log_path)
+
+
+# What the worker writes when an update's handling failed (aula_shared.dispatch), or anything else blew up.
+FAILURES = ("update handler failed", "Traceback")
+
+
+@contextlib.contextmanager
+def every_update_handled(world, service: str = "moderation") -> Iterator[None]:
+    """Around one test of a module-wide world: once the test is over and every update it caused was handled
+    (world.settle()), none was dead-lettered and the worker's log says nothing failed meanwhile. Checked after
+    each test, so it holds for any test run alone or in any order, and names the test that broke it."""
+    dead_letters = world.redis.llen(dead_letter_key(service))
+    log_start = len(world.worker.output())
+    yield
+    world.settle()
+    new_dead_letters = world.redis.llen(dead_letter_key(service)) - dead_letters
+    assert new_dead_letters <= 0, world.redis.lrange(dead_letter_key(service), 0, max(new_dead_letters, 1) - 1)
+    written = world.worker.output()[log_start:]
+    assert not [failure for failure in FAILURES if failure in written], written[-4000:]

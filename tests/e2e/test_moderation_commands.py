@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import empty_redis, truncate_tables
+from e2e.conftest import every_update_handled
 from sqlalchemy import select, text
 from support import AULA, Process, free_port, wait_http, wait_until
 
@@ -126,6 +127,16 @@ def world(migrated_pg, redis_url, tmp_path_factory):
             worker.stop()
             gateway.stop()
             connection.close()
+
+
+@pytest.fixture(autouse=True)
+def no_update_fails(request):
+    """After each test using the world: no update it caused failed (e2e.conftest.every_update_handled)."""
+    if "world" not in request.fixturenames:
+        yield
+        return
+    with every_update_handled(request.getfixturevalue("world")):
+        yield
 
 
 class World:
@@ -638,9 +649,3 @@ def test_admin_calls_reach_the_staff_chat_once_a_minute_per_user(world):
     assert len(reports) == 1  # the staff chat takes ~20 messages a minute for the whole network
     deleted = [c["params"]["message_id"] for c in world.calls("deleteMessage", chat)]
     assert len(deleted) >= 3  # every call is still cleaned up
-
-
-def test_no_update_was_dead_lettered(world):
-    world.settle()
-    assert world.redis.llen(dead_letter_key("moderation")) == 0
-    assert "Traceback" not in world.worker.output()

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import empty_redis, truncate_tables
+from e2e.conftest import every_update_handled
 from sqlalchemy import select, text
 from support import AULA, Process, free_port, wait_http, wait_until
 
@@ -95,6 +96,16 @@ def world(migrated_pg, redis_url, tmp_path_factory):
             worker.stop()
             gateway.stop()
             connection.close()
+
+
+@pytest.fixture(autouse=True)
+def no_update_fails(request):
+    """After each test using the world: no update it caused failed (e2e.conftest.every_update_handled)."""
+    if "world" not in request.fixturenames:
+        yield
+        return
+    with every_update_handled(request.getfixturevalue("world")):
+        yield
 
 
 class World:
@@ -630,8 +641,3 @@ def test_join_request_declined_by_the_applicant_or_by_the_timeout(world):
     assert {c["params"]["user_id"] for c in declined} == {quitter, sleeper}
     assert world.captcha(chat, sleeper).status == "expired" and world.captcha(chat, quitter).status == "declined"
     assert world.calls("approveChatJoinRequest", chat) == []
-
-
-def test_no_update_was_dead_lettered(world):
-    world.settle()
-    assert world.redis.llen(dead_letter_key("moderation")) == 0

@@ -90,10 +90,13 @@ def _export_catalog_rows(session: Session, user_id: int) -> dict[str, Any]:
 
 def erase_user(session: Session, user_id: int) -> int:
     """Rows removed, plus the audit entries naming the person: kept (who changed what, when) but emptied of the
-    values, and no longer linked to the id."""
+    values, no longer linked to the id, and without it as the record's id (a row keyed by the person: their
+    profile, their trust, their network ban…)."""
     removed = 0
     for entry in _audit_entries(session, user_id):
         entry.before = entry.after = None
+        if entry.object_id == str(user_id):
+            entry.object_id = None
         entry.people = [person for person in entry.people if person.telegram_user_id != user_id]
         removed += 1
     user = session.get(TelegramUser, user_id)

@@ -1,13 +1,22 @@
 """A person's data in moderation's tables: `aula users export|erase TELEGRAM_USER_ID` (through user_data).
 
-Erasure removes the profile, memberships, restrictions, roles, warnings, pending timers and the cases (with their
-evidence and log entries) that name the person as target; where they were only the issuer, the case stays with
-the issuer removed. A network ban is the one thing kept: it holds the id and the reason only, and erasing it would
-let a banned spammer back into every group (export shows it).
+Erasure removes the profile, memberships, restrictions, roles, warnings, pending timers, CAPTCHAs, trust, appeals
+and the cases (with their evidence and log entries) that name the person as target. What they did to others as staff
+stays, without saying who did it: the cases they issued, the network bans and jobs they started, the bots they
+whitelisted, the people they verified and the appeals they decided lose the id (issuer_id, whitelisted_by,
+verified_by, decided_by become null). The log chat's outbox keeps each case's text as it was written, naming issuer
+and target: an entry naming them that was sent already is deleted (the log chat has it; the outbox has no more use
+for it), one still waiting loses the lines naming them, so the log chat still hears of the case without them. What
+the log chat received before is Telegram's: Aula cannot recall it.
+
+A network ban is the one thing kept: its row holds the id and the reason only, and erasing it would let a
+banned spammer back into every group (export shows it); so is the timer that lifts a timed ban when it ends,
+without which the row would outlive the ban.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
@@ -15,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from aula_moderation.commands.models import Warning
 from aula_moderation.log.models import Case, LogEntry
-from aula_moderation.network.models import BlockedUser, JobResult, NetworkJob
+from aula_moderation.network.jobs import ban_timer_key
+from aula_moderation.network.models import BlockedUser, JobResult, NetworkJob, WhitelistedBot
 from aula_moderation.onboarding.models import Appeal, Captcha, Trust, WelcomeSent
 from aula_moderation.people.models import Membership, TelegramUser
 from aula_moderation.restrictions.models import Restriction
@@ -103,20 +113,36 @@ def export_user(session: Session, user_id: int) -> dict[str, Any]:
     }
 
 
+# Where staff are named for what they did to someone else: nulled when they are erased.
+ACTED_BY = (
+    Case.issuer_id,
+    NetworkJob.issuer_id,
+    BlockedUser.issuer_id,
+    WhitelistedBot.whitelisted_by,
+    Trust.verified_by,
+    Appeal.decided_by,
+)
+
+
 def erase_user(session: Session, user_id: int) -> int:
+    """Rows removed (references nulled and log entries shortened are not counted)."""
     removed = 0
     targeted = select(Case.id).where(Case.target_id == user_id)
     removed += session.execute(delete(LogEntry).where(LogEntry.case_id.in_(targeted))).rowcount
+    removed += _erase_from_log_outbox(session, user_id)
     jobs = select(NetworkJob.id).where(NetworkJob.user_id == user_id)
     removed += session.execute(delete(JobResult).where(JobResult.job_id.in_(jobs))).rowcount
     removed += session.execute(delete(NetworkJob).where(NetworkJob.user_id == user_id)).rowcount
+    timers = Timer.user_id == user_id
+    if session.get(BlockedUser, user_id) is not None:
+        timers &= Timer.key != ban_timer_key(user_id)  # the kept ban's end
+    removed += session.execute(delete(Timer).where(timers)).rowcount
     for model, column in (
         (Case, Case.target_id),
         (Warning, Warning.user_id),
         (Membership, Membership.user_id),
         (Restriction, Restriction.user_id),
         (Role, Role.user_id),
-        (Timer, Timer.user_id),
         (Trust, Trust.user_id),
         (Captcha, Captcha.user_id),
         (WelcomeSent, WelcomeSent.user_id),
@@ -124,8 +150,26 @@ def erase_user(session: Session, user_id: int) -> int:
         (TelegramUser, TelegramUser.id),
     ):
         removed += session.execute(delete(model).where(column == user_id)).rowcount
-    # Cases they issued stay (they are about someone else), without saying who issued them.
-    session.execute(update(Case).where(Case.issuer_id == user_id).values(issuer_id=None))
+    # What they did to others stays (it is about someone else), without saying who did it.
+    for column in ACTED_BY:
+        session.execute(update(column.class_).where(column == user_id).values({column.key: None}))
+    return removed
+
+
+def _erase_from_log_outbox(session: Session, user_id: int) -> int:
+    """Entries naming the person (log_chat.person writes `#uid_<id>` after the name): deleted if sent already,
+    else stripped of the lines naming them. Entries removed."""
+    tag = re.compile(rf"#uid_{user_id}(?!\d)")
+    removed = 0
+    naming = select(LogEntry).where(LogEntry.text.contains(f"#uid_{user_id}", autoescape=True))
+    for entry in session.scalars(naming):
+        if not tag.search(entry.text):
+            continue  # #uid_<their id><more digits>: someone else
+        if entry.sent_at is not None:
+            session.delete(entry)
+            removed += 1
+        else:
+            entry.text = "\n".join(line for line in entry.text.split("\n") if not tag.search(line))
     return removed
 
 

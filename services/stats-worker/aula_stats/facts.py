@@ -2,7 +2,8 @@
 
 Collected per batch, so each table gets one multi-row statement per batch. A batch holds each conversation's
 updates in order, but may hold several conversations (a drain gathers ready quiet chats into one batch), so a
-user's facts keep the newest by time, not the last added. No message text is kept: a message only counts.
+user's facts keep the newest by time, not the last added. No message text is kept: a message only counts, and
+only in a group — a private chat with the bot is no chat of the network (its id is the user's).
 """
 
 from __future__ import annotations
@@ -96,10 +97,11 @@ class Facts:
                 self.bots[(chat.id, bot_id)] = (status, when)
             self._membership_changes(update, chat, when, bot_id)
         message = update.message
-        if message and message.from_user and chat and _written_by_a_user(message):
+        # A private chat is no chat of the network: its id is the user's, and counting it would keep, as a chat's
+        # totals, what a person said to the bot (issue 11).
+        if message and message.from_user and chat and chat.type != TgChat.PRIVATE and _written_by_a_user(message):
             self.messages[(message.date.date(), chat.id, message.from_user.id)] += 1
-            if chat.type != TgChat.PRIVATE:
-                self._seen_in(chat.id, message.from_user.id, when)
+            self._seen_in(chat.id, message.from_user.id, when)
 
     def add_plain(self, payload: dict, bot_id: int | None = None) -> bool:
         """The common case — a message that changes no membership — read from the JSON as is.
@@ -133,10 +135,9 @@ class Facts:
             if bot_id is not None:
                 status, _ = self.bots.get((chat_id, bot_id), (None, when))
                 self.bots[(chat_id, bot_id)] = (status, when)
-        if message.get("text") or any(message.get(key) for key in _ATTACHMENTS):
+        if kind != TgChat.PRIVATE and (message.get("text") or any(message.get(key) for key in _ATTACHMENTS)):
             self.messages[(when.date(), chat_id, user_id)] += 1
-            if kind != TgChat.PRIVATE:
-                self._seen_in(chat_id, user_id, when)
+            self._seen_in(chat_id, user_id, when)
         return True
 
     def _user(self, user: TgUser, when: datetime, undated: bool) -> None:

@@ -1,7 +1,8 @@
 """Retention: per-user daily counts become per-chat totals after the retention window; processed ids expire.
 
 The per-chat totals (`stats_chat_days`) keep `daily_chat_activity` unchanged: a rolled-up day reads the same
-messages and active users as before, without saying who.
+messages and active users as before, without saying who. Only groups have totals: group and supergroup ids are
+negative, a private chat's id is its user's.
 """
 
 from __future__ import annotations
@@ -34,14 +35,18 @@ def apply_retention(
 
 
 def fold_into_chat_days(session: Session, which) -> int:
-    """Add the per-user counts selected by `which` to the per-chat totals, then delete them; rows deleted."""
+    """Add the per-user counts selected by `which` to the per-chat totals, then delete them; rows deleted.
+
+    Counts of private chats, which older versions stored (a positive chat id: the user's own), are deleted
+    without being folded: a private chat has no totals, which would keep under the person's id what they wrote.
+    """
     totals = session.execute(
         select(MessageCount.day, MessageCount.chat_id, func.sum(MessageCount.messages), func.count())
-        .where(which)
+        .where(which, MessageCount.chat_id < 0)
         .group_by(MessageCount.day, MessageCount.chat_id)
     ).all()
     if not totals:
-        return 0
+        return session.execute(delete(MessageCount).where(which)).rowcount
     rows = [
         {"day": _day(day), "chat_id": chat_id, "messages": int(messages), "active_users": int(users)}
         for day, chat_id, messages, users in totals

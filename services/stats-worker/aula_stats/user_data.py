@@ -1,8 +1,9 @@
 """A person's data in the stats database: `aula users export|erase TELEGRAM_USER_ID` (through user_data).
 
 Erasure removes the person's profile, profile history, memberships and tracked-profile history under any of
-their usernames; their message counts are folded into the anonymous per-chat totals, so that the chats'
-activity stays right while nothing says who wrote; moderation actions against them lose their target (the
+their usernames; their message counts in groups are folded into the anonymous per-chat totals, so that the
+chats' activity stays right while nothing says who wrote; what older versions counted of their private chat with
+the bot (whose id is theirs) is deleted, totals included; moderation actions against them lose their target (the
 daily counts stay).
 """
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from aula_shared.users import DatabaseUserData
 from aula_stats.models import (
+    ChatDay,
     Membership,
     MessageCount,
     ModerationAction,
@@ -111,7 +113,9 @@ def erase_user(session: Session, user_id: int) -> int:
         ).rowcount
         session.delete(profile)
         removed += 1
-    removed += fold_into_chat_days(session, MessageCount.user_id == user_id)
+    removed += fold_into_chat_days(session, or_(MessageCount.user_id == user_id, MessageCount.chat_id == user_id))
+    # Their private chat with the bot (its id is theirs), as older versions counted it and retention rolled it up.
+    removed += session.execute(delete(ChatDay).where(ChatDay.chat_id == user_id)).rowcount
     removed += session.execute(delete(ProfileChange).where(ProfileChange.user_id == user_id)).rowcount
     removed += session.execute(delete(Membership).where(Membership.user_id == user_id)).rowcount
     removed += session.execute(

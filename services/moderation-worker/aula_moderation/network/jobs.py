@@ -41,6 +41,11 @@ def active_block(session: Session, user_id: int) -> BlockedUser | None:
     return blocked
 
 
+def ban_timer_key(user_id: int) -> str:
+    """The timer that ends a timed network ban (kept with the ban when the person is erased: see user_data)."""
+    return f"netban:{user_id}"
+
+
 def block(
     session: Session, user_id: int, source: str, *, reason: str | None, until: datetime | None, issuer_id: int | None
 ) -> None:
@@ -50,14 +55,14 @@ def block(
         session.add(blocked)
     blocked.source, blocked.reason, blocked.until, blocked.issuer_id = source, reason, until, issuer_id
     if until is not None:
-        timers.schedule(session, f"netban:{user_id}", "network_unban", until, user_id=user_id)
+        timers.schedule(session, ban_timer_key(user_id), "network_unban", until, user_id=user_id)
     else:
-        timers.cancel(session, f"netban:{user_id}")
+        timers.cancel(session, ban_timer_key(user_id))
 
 
 def unblock(session: Session, user_id: int) -> bool:
     blocked = session.get(BlockedUser, user_id)
-    timers.cancel(session, f"netban:{user_id}")
+    timers.cancel(session, ban_timer_key(user_id))
     if blocked is None:
         return False
     session.delete(blocked)
