@@ -80,11 +80,14 @@ def test_what_the_person_did_to_others_as_staff_stays_without_them(db):
             WhitelistedBot(username="helper_bot", whitelisted_by=ZELDA),
             Trust(user_id=OTTO, level="verified", verified_at=now, verified_by=ZELDA),
             Appeal(user_id=OTTO, bot_id=BOT, status="confirmed", decided_by=ZELDA, decided_at=now),
+            # A broadcast names its sender in user_id: it reached every group and goes on without them.
+            NetworkJob(kind="broadcast", user_id=ZELDA, issuer_id=ZELDA, bot_id=BOT, status="running"),
         ])  # fmt: skip
     ModerationUserData(db).erase(ZELDA)
     with session_scope(db) as session:
         assert session.get(BlockedUser, OTTO).issuer_id is None
-        assert [(job.user_id, job.issuer_id) for job in session.scalars(select(NetworkJob))] == [(OTTO, None)]
+        kept = {(job.kind, job.user_id, job.issuer_id, job.status) for job in session.scalars(select(NetworkJob))}
+        assert kept == {("superban", OTTO, None, "running"), ("broadcast", 0, None, "running")}
         assert session.get(WhitelistedBot, "helper_bot").whitelisted_by is None
         assert (session.get(Trust, OTTO).level, session.get(Trust, OTTO).verified_by) == ("verified", None)
         assert (session.get(Appeal, OTTO).status, session.get(Appeal, OTTO).decided_by) == ("confirmed", None)

@@ -31,6 +31,7 @@ from aula_moderation.network import jobs
 from aula_moderation.network.models import WhitelistedBot
 from aula_moderation.onboarding.models import Appeal, Captcha, Trust, WelcomeSent
 from aula_moderation.people.models import Membership, TelegramUser
+from aula_moderation.restrictions.models import Restriction
 from aula_moderation.roles.models import Role
 from aula_moderation.timers import schedule as timers
 from aula_shared import components
@@ -193,6 +194,7 @@ def seed_moderation(url: str) -> None:
             TelegramUser(id=OTHER, first_name="Otto", username="otto_erasure"),
             TelegramUser(id=STAFF, first_name="Sam", username="sam_erasure"),
             Membership(chat_id=GROUP, user_id=PERSON, status="member"),
+            Restriction(chat_id=GROUP, user_id=PERSON, kind="mute", until=now + timedelta(hours=1)),
             Role(user_id=PERSON, role="moderator", all_groups=True),
             WelcomeSent(chat_id=GROUP, user_id=PERSON),
             # A join request's CAPTCHA, asked in the private chat (message_chat_id: hers).

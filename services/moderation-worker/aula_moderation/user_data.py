@@ -113,6 +113,9 @@ def export_user(session: Session, user_id: int) -> dict[str, Any]:
     }
 
 
+# The sender of a broadcast whose sender was erased: user_id may not be null, and no Telegram user has id 0.
+ERASED_SENDER = 0
+
 # Where staff are named for what they did to someone else: nulled when they are erased.
 ACTED_BY = (
     Case.issuer_id,
@@ -130,9 +133,14 @@ def erase_user(session: Session, user_id: int) -> int:
     targeted = select(Case.id).where(Case.target_id == user_id)
     removed += session.execute(delete(LogEntry).where(LogEntry.case_id.in_(targeted))).rowcount
     removed += _erase_from_log_outbox(session, user_id)
-    jobs = select(NetworkJob.id).where(NetworkJob.user_id == user_id)
+    # A network ban's job is about its target; a broadcast's names its sender in the same column, and is about
+    # every group it reached: it stays (a running one goes on), its sender forgotten.
+    about_them = (NetworkJob.user_id == user_id) & (NetworkJob.kind != "broadcast")
+    jobs = select(NetworkJob.id).where(about_them)
     removed += session.execute(delete(JobResult).where(JobResult.job_id.in_(jobs))).rowcount
-    removed += session.execute(delete(NetworkJob).where(NetworkJob.user_id == user_id)).rowcount
+    removed += session.execute(delete(NetworkJob).where(about_them)).rowcount
+    sent_by_them = (NetworkJob.user_id == user_id) & (NetworkJob.kind == "broadcast")
+    session.execute(update(NetworkJob).where(sent_by_them).values(user_id=ERASED_SENDER))
     timers = Timer.user_id == user_id
     if session.get(BlockedUser, user_id) is not None:
         timers &= Timer.key != ban_timer_key(user_id)  # the kept ban's end
