@@ -73,3 +73,24 @@ def test_a_run_locks_one_timer_at_a_time_and_a_parallel_run_takes_the_next(migra
         assert timers.take(second, ids[1]) is not None  # the other timer is free
         # Scheduling another key is not blocked by the timers being run.
         timers.schedule(second, "unmute:-100:7", "unmute", past, bot_id=1, chat_id=-100, user_id=7)
+
+
+def test_when_a_network_ban_ends_its_chats_record_the_person_free_to_come_back(sqlite_url):
+    """Telegram lifts each chat's ban at its until_date; the end of the network ban brings Aula's records in
+    line: "left" where that ban ended, still "kicked" where a chat's own ban goes on."""
+    from aula_moderation.people import records as people
+    from aula_moderation.people.models import Membership
+
+    soon = datetime.now(UTC) + timedelta(milliseconds=50)
+    with session_scope(sqlite_url) as session:
+        network.block(session, 601, "superban", reason="spam", until=soon, issuer_id=1)
+        people.set_membership(session, -1001, 601, "kicked", soon)
+        people.set_membership(session, -1002, 601, "kicked", soon)
+        people.set_membership(session, -1003, 601, "kicked", None)  # that group's own /ban, for ever
+    import time
+
+    time.sleep(0.1)
+    assert run_due(sqlite_url) == 1
+    with session_scope(sqlite_url) as session:
+        statuses = {m.chat_id: (m.status, m.until) for m in session.query(Membership).filter_by(user_id=601)}
+    assert statuses == {-1001: ("left", None), -1002: ("left", None), -1003: ("kicked", None)}

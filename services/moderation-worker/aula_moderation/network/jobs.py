@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from aula_moderation.chats.models import ManagedChat
@@ -199,14 +199,25 @@ def summary(session: Session, job_id: int) -> dict[str, int]:
 
 
 def _expire_block(session: Session, _clients, timer) -> None:
-    """A timed network ban ends: off the blocklist (a later ban of the same user moved the timer already)."""
+    """A timed network ban ends: off the blocklist (a later ban of the same user moved the timer already).
+
+    No unban is sent: every ban of a network ban carried its end as until_date (until_dates), so Telegram lifts
+    it in each chat by itself at that moment, a call per chat would only repeat it. What changes here is Aula's
+    record: in the chats where the ban ended, the person is no longer "kicked" but free to come back."""
     blocked = session.get(BlockedUser, timer.user_id)
-    if (
-        blocked is not None
-        and blocked.until is not None
-        and as_utc(blocked.until) <= datetime.now(UTC) + timedelta(seconds=5)
-    ):
+    ended = datetime.now(UTC) + timedelta(seconds=5)
+    if blocked is not None and blocked.until is not None and as_utc(blocked.until) <= ended:
         session.delete(blocked)
+        session.execute(
+            update(Membership)
+            .where(
+                Membership.user_id == timer.user_id,
+                Membership.status == "kicked",
+                Membership.until.is_not(None),
+                Membership.until <= ended,
+            )
+            .values(status="left", until=None)
+        )
 
 
 # The timers network bans schedule, for the timers task (see timers.schedule.run).
