@@ -11,14 +11,6 @@ from aula_moderation import task_names
 from aula_moderation.log import flushing, log_chat
 from aula_moderation.log.models import LogEntry
 from aula_shared.db import session_scope
-from aula_shared.platform.clients import BotClients
-from aula_shared.platform.registry import save_bot
-from aula_shared.settings import Settings
-from aula_tgsim.testing import start_simulator
-
-TOKEN = "7000000043:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-BOT = 7000000043
-LOG_CHAT = -1009000000043
 
 
 class Queue:
@@ -68,22 +60,16 @@ def test_a_flush_killed_holding_the_lock_keeps_others_out_only_briefly(redis_cli
     assert redis_client.exists(flushing.LOCK_KEY) == 0
 
 
-def test_a_flush_stops_sending_the_moment_its_lock_lapses(migrated_pg, clean_tables, redis_client):
-    with start_simulator() as sim:
-        sim.client.add_bot(TOKEN, username="aula_log_bot")
-        sim.client.add_chat(LOG_CHAT, "supergroup", title="Log", members=[{"user_id": BOT, "status": "administrator"}])
-        settings = Settings.from_env({"DATABASE_URL": migrated_pg, "SECRET_KEY": "x", "TELEGRAM_API_URL": sim.url})
-        save_bot(settings.database_url_for("platform"), BOT, "aula_log_bot", TOKEN)
-        with session_scope(migrated_pg) as session:
-            session.add_all([LogEntry(bot_id=BOT, text=f"🟡 #MODERATION_WARN n{n}") for n in range(4)])
-        answers = iter([True, True, False])
-        with session_scope(migrated_pg) as session:
-            left = log_chat.flush(
-                session, redis_client, BotClients(settings), LOG_CHAT, still_held=lambda: next(answers)
-            )
-        assert left == 2
-        expected = ["🟡 #MODERATION_WARN n0", "🟡 #MODERATION_WARN n1"]
-        with session_scope(migrated_pg) as session:
-            sent = session.scalars(select(LogEntry.text).where(LogEntry.sent_at.is_not(None)).order_by(LogEntry.id))
-            assert list(sent) == expected
-        assert [m["message"]["text"] for m in sim.client.messages(LOG_CHAT)] == expected
+def test_a_flush_stops_sending_the_moment_its_lock_lapses(migrated_pg, log_chat_world, redis_client):
+    world = log_chat_world
+    with session_scope(migrated_pg) as session:
+        session.add_all([LogEntry(bot_id=world.bot_id, text=f"🟡 #MODERATION_WARN n{n}") for n in range(4)])
+    answers = iter([True, True, False])
+    with session_scope(migrated_pg) as session:
+        left = log_chat.flush(session, redis_client, world.clients, world.chat_id, still_held=lambda: next(answers))
+    assert left == 2
+    expected = ["🟡 #MODERATION_WARN n0", "🟡 #MODERATION_WARN n1"]
+    with session_scope(migrated_pg) as session:
+        sent = session.scalars(select(LogEntry.text).where(LogEntry.sent_at.is_not(None)).order_by(LogEntry.id))
+        assert list(sent) == expected
+    assert world.texts() == expected
