@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import update
 
-from aula_moderation.commands.cases import _refused, already_done, new_case
+from aula_moderation.commands.cases import _refused, new_case
 from aula_moderation.commands.models import Warning
-from aula_moderation.commands.notices import notify
+from aula_moderation.commands.notices import announce, notice_text, resume, send_notice
 from aula_moderation.commands.scene import Person, Scene
 from aula_moderation.people import records as people
 from aula_moderation.people.models import Membership
@@ -93,18 +93,20 @@ def _act(
     cancel: tuple[str, ...] = (),
     clear_warnings: bool = False,
 ) -> None:
-    with session_scope(scene.services.database_url) as session:
-        if already_done(session, scene, event, target.id):
-            return
+    if resume(scene, event, target.id):
+        return
     outcome = call()
     if not outcome:
         _refused(scene, target, outcome)
         return
+    notice = notice_text(scene, target, event, event_key, scene.command.duration if until else None,
+                         scene.command.reason)  # fmt: skip
     with session_scope(scene.services.database_url) as session:
-        new_case(
+        case = new_case(
             session, scene, event, target, evidence=evidence, until=until, reason=scene.command.reason,
             forwarded=forwarded,
         )  # fmt: skip
+        announce(case, notice)
         status, status_until = membership
         people.set_membership(session, scene.chat.id, target.id, status, status_until)
         if timer is not None:
@@ -123,8 +125,10 @@ def _act(
                 .where(Warning.chat_id == scene.chat.id, Warning.user_id == target.id, Warning.cleared_at.is_(None))
                 .values(cleared_at=datetime.now(UTC))
             )
+        session.flush()
+        case_id = case.id
     scene.services.flush_log()
-    notify(scene, target, event, event_key, scene.command.duration if until else None, scene.command.reason)
+    send_notice(scene, case_id, notice)
 
 
 def _lift(method: str, status: str, **params):
