@@ -261,7 +261,7 @@ def test_a_worker_killed_mid_batch_acts_on_every_command_once(world):
         send_commands(world, chat, planned)
     assert world.tg.wait_delivered(BOT_ID, timeout=30)
     # The delayed fault is taken when the request reaches the simulator: the worker is then blocked in it.
-    wait_until(lambda: not world.tg._request("GET", "/faults"), timeout=30, what="the worker waiting on Telegram")
+    wait_until(lambda: not world.tg._request("GET", "/faults"), timeout=60, what="the worker waiting on Telegram")
     done_in_victim = len(world.cases(victim))
     first.kill()  # SIGKILL: no acknowledgement, no clean-up
     world.retired.append(first)
