@@ -48,14 +48,14 @@ def wait_http(url: str, timeout: float = 20.0) -> None:
 class Process:
     """An Aula process (`aula …`) with its own environment; output goes to a log file for post-mortems."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
-        self.args, self.env, self.log_path = args, env, log_path
+    def __init__(self, args: list[str], env: dict[str, str], log_path: Path, cwd: Path = ROOT) -> None:
+        self.args, self.env, self.log_path, self.cwd = args, env, log_path, cwd
         self.popen: subprocess.Popen | None = None
 
     def start(self) -> Process:
         log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the process
         self.popen = subprocess.Popen(
-            [AULA, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True
+            [AULA, *self.args], env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd, start_new_session=True
         )
         return self
 
@@ -69,12 +69,23 @@ class Process:
         stops its workers. Whatever of the group is left after `timeout` is killed."""
         if not self.popen or self.popen.poll() is not None:
             return
-        self.popen.send_signal(signal.SIGTERM)
+        self.terminate()
+        self.reap(timeout)
+
+    def reap(self, timeout: float = 10.0) -> None:
+        """Wait up to `timeout` for the process to end, then kill whatever of its group is left."""
+        if not self.popen:
+            return
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(timeout)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.popen.pid, signal.SIGKILL)  # stragglers of the group, if any
         self.popen.wait(5)
+
+    def terminate(self) -> None:
+        """SIGTERM to the main process, without waiting (see stop)."""
+        if self.popen and self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
 
     def kill(self) -> None:
         """SIGKILL the whole process group at once: no clean-up, no acknowledgements."""
@@ -84,6 +95,14 @@ class Process:
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def stop_all(processes: list[Process], timeout: float = 10.0) -> None:
+    """Stop several processes at once (each as Process.stop does): their shutdowns overlap."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.reap(timeout)
 
 
 @contextlib.contextmanager

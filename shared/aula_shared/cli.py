@@ -94,7 +94,11 @@ def beat() -> None:
     """Run the periodic-task scheduler of every component."""
     from aula_shared.celery import beat_app
 
-    beat_app(settings()).start(["beat", "--loglevel", "INFO"])
+    try:
+        app = beat_app(settings())
+    except SettingsError as error:
+        raise OperatorError(str(error)) from None
+    app.start(["beat", "--loglevel", "INFO"])
 
 
 @aula.group()

@@ -108,3 +108,18 @@ def test_bots_remove_then_rotate_secret(platform_env, clean_tables, sim):
     assert removed.returncode == 0 and removed.stdout.strip() == "removed bot 7000000002"
     assert aula(env, "bots", "list").stdout.strip().startswith("no bots registered")
     assert "no registered bot 7000000002" in one_line_error(aula(env, "bots", "remove", "7000000002"))
+
+
+def test_beat_periods_may_be_set_by_name_and_a_wrong_one_is_a_one_line_error(platform_env):
+    from aula_shared.celery import beat_app
+    from aula_shared.settings import Settings
+
+    app = beat_app(Settings.from_env(platform_env), {"AULA_BEAT_SECONDS": "moderation-timers=0.5, stats-sweep=2"})
+    assert app.conf.beat_schedule["moderation-timers"]["schedule"] == 0.5
+    assert app.conf.beat_schedule["stats-sweep"]["schedule"] == 2
+    assert app.conf.beat_schedule["moderation-sweep"]["schedule"] == 30  # the others keep their own
+    assert app.conf.beat_schedule["moderation-timers"]["task"] == "aula.moderation.timers"
+    error = one_line_error(aula(dict(platform_env, AULA_BEAT_SECONDS="moderation-timer=1"), "beat"))
+    assert "no beat entry 'moderation-timer'" in error and "moderation-timers" in error
+    error = one_line_error(aula(dict(platform_env, AULA_BEAT_SECONDS="moderation-timers=0"), "beat"))
+    assert "moderation-timers must be a positive number of seconds" in error

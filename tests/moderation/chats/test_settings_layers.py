@@ -226,3 +226,23 @@ def test_saving_a_groups_onboarding_form_keeps_untouched_keys_following_the_netw
     staff.post(path, data={**fields, "captcha": "button"}, follow_redirects=True)
     assert layer_of(db, CHAT, "captcha") == ("button", "group")
     assert layer_of(db, CHAT, "flood_messages") == (7, "network")
+
+
+def test_a_group_upgraded_to_a_supergroup_keeps_its_own_settings_of_both_stores(db):
+    from aula_moderation.onboarding import filters, welcome
+
+    with session_scope(db) as session:
+        layers.set_network(session, welcome_delete_after=60)
+        layers.set_group(session, CHAT, warn_limit=5, captcha="math", rules_gate=True)
+        filters.add_rule(session, "forbidden", chat_id=CHAT)
+        welcome.save_template(session, CHAT, "en", "Hi {mention}")
+    supergroup = -1001000000779
+    assert chats.migrate(db, CHAT, supergroup)
+    with session_scope(db) as session:
+        values = layers.load(session, supergroup)
+        assert (values["warn_limit"], values["captcha"], values["rules_gate"]) == (5, "math", True)
+        assert values["welcome_delete_after"] == 60  # still the network's
+        assert filters.rules_for(session, supergroup) == [("substring", "forbidden")]
+        assert welcome.template_for(session, supergroup, "en")[0] == "Hi {mention}"
+    assert layer_of(db, supergroup, "captcha") == ("math", "group")
+    assert not chats.migrate(db, CHAT, supergroup)  # the other side of the migration finds the work done

@@ -8,16 +8,20 @@ from sqlalchemy import column, delete, select, table, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from aula_moderation.chats.models import ChatScope, ManagedChat
+from aula_moderation.chats.models import ChatScope, ManagedChat, OnboardingSettings
 from aula_shared.db import insert_for, session_scope
 
 # Other domains' records that follow a group to its supergroup id: named by table here, not imported, so that
 # chats stays below the domains that build on it (memberships, cases, warnings all key on chat_id).
 _MEMBERSHIPS = table("moderation_memberships", column("chat_id"), column("user_id"))
+_WELCOME_TEMPLATES = table("moderation_welcome_templates", column("chat_id"), column("language"))
 _FOLLOW_MIGRATION = (
     _MEMBERSHIPS,
     table("moderation_cases", column("chat_id")),
     table("moderation_warnings", column("chat_id")),
+    # The group's own onboarding configuration besides its settings: its forbidden words and welcome texts.
+    table("moderation_filter_rules", column("chat_id")),
+    _WELCOME_TEMPLATES,
 )
 
 
@@ -83,9 +87,19 @@ def _migrate(database_url: str, old_id: int, new_id: int) -> bool:
         new.bot_id, new.title, new.language, new.managed = old.bot_id, old.title, old.language, old.managed
         old.migrated_to, old.managed = new_id, False
         session.flush()
-        # Memberships, cases and warnings move to the new id; a row the new id already has wins.
+        # Its own onboarding settings (CAPTCHA, welcome, rules gate…) go with it, unless the new id has some.
+        onboarding = session.get(OnboardingSettings, old_id)
+        if onboarding is not None and session.get(OnboardingSettings, new_id) is None:
+            session.add(OnboardingSettings(chat_id=new_id, config=dict(onboarding.config or {})))
+        # Memberships, cases, warnings… move to the new id; a row the new id already has wins.
         taken = select(_MEMBERSHIPS.c.user_id).where(_MEMBERSHIPS.c.chat_id == new_id)
         session.execute(delete(_MEMBERSHIPS).where(_MEMBERSHIPS.c.chat_id == old_id, _MEMBERSHIPS.c.user_id.in_(taken)))
+        languages = select(_WELCOME_TEMPLATES.c.language).where(_WELCOME_TEMPLATES.c.chat_id == new_id)
+        session.execute(
+            delete(_WELCOME_TEMPLATES).where(
+                _WELCOME_TEMPLATES.c.chat_id == old_id, _WELCOME_TEMPLATES.c.language.in_(languages)
+            )
+        )
         for records in _FOLLOW_MIGRATION:
             session.execute(update(records).where(records.c.chat_id == old_id).values(chat_id=new_id))
         scopes = session.query(ChatScope).filter(ChatScope.chat_id == old_id).all()

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from aula_moderation.commands.cases import _refused, already_done, new_case
+from aula_moderation.commands.cases import _refused, new_case
 from aula_moderation.commands.models import Warning
-from aula_moderation.commands.notices import notify
+from aula_moderation.commands.notices import announce, notice_text, resume, send_notice
 from aula_moderation.commands.scene import Person, Scene
 from aula_moderation.people import records as people
 from aula_moderation.people.models import Membership
@@ -97,20 +97,24 @@ def _act(
     cancel: tuple[str, ...] = (),
     clear_warnings: bool = False,
 ) -> None:
-    """The Telegram call (`call(session)`) and, if Telegram agreed, its case, the member's status, timers and
-    warnings, in the same transaction (a restriction's own rows are written by the call: see restrictions). A
-    refusal changes nothing: a /free Telegram refused leaves the mute and its timer as they were."""
+    """The Telegram call (`call(session)`) and, if Telegram agreed, its case (with its notice), the member's
+    status, timers and warnings, in the same transaction (a restriction's own rows are written by the call: see
+    restrictions). A refusal changes nothing: a /free Telegram refused leaves the mute and its timer as they were.
+    An update handled again finds its case and only sends the notice if it is still unsent (notices.resume)."""
+    if resume(scene, event, target.id):
+        return
+    notice = notice_text(scene, target, event, event_key, scene.command.duration if until else None,
+                         scene.command.reason)  # fmt: skip
     with session_scope(scene.services.database_url) as session:
-        if already_done(session, scene, event, target.id):
-            return
         outcome = call(session)
         if not outcome:
             session.rollback()
         else:
-            new_case(
+            case = new_case(
                 session, scene, event, target, evidence=evidence, until=until, reason=scene.command.reason,
                 forwarded=forwarded,
             )  # fmt: skip
+            announce(case, notice)
             if membership is not None:
                 status, status_until = membership
                 people.set_membership(session, scene.chat.id, target.id, status, status_until)
@@ -130,11 +134,13 @@ def _act(
                     .where(Warning.chat_id == scene.chat.id, Warning.user_id == target.id, Warning.cleared_at.is_(None))
                     .values(cleared_at=datetime.now(UTC))
                 )
+            session.flush()
+            case_id = case.id
     if not outcome:
         _refused(scene, target, outcome)  # after the transaction: it records the refusal in one of its own
         return
     scene.services.flush_log()
-    notify(scene, target, event, event_key, scene.command.duration if until else None, scene.command.reason)
+    send_notice(scene, case_id, notice)
 
 
 def _lift(method: str, status: str, **params):

@@ -23,8 +23,13 @@ def _dedupe_key(scene: Scene, event: str, target_id: int | None) -> str:
 
 
 def already_done(session: Session, scene: Scene, event: str, target_id: int | None) -> bool:
+    return find(session, scene, event, target_id) is not None
+
+
+def find(session: Session, scene: Scene, event: str, target_id: int | None) -> Case | None:
+    """The case this update already recorded for the event and target (it is being handled again), if any."""
     key = _dedupe_key(scene, event, target_id)
-    return session.scalars(select(Case.id).where(Case.dedupe_key == key)).first() is not None
+    return session.scalars(select(Case).where(Case.dedupe_key == key)).first()
 
 
 def new_case(

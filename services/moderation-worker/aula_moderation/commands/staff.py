@@ -57,19 +57,22 @@ def _whitelist(scene: Scene, words: list[str]) -> None:
             ),
         )
         return
+    if notices.resume(scene, "WHITELIST_BOT", None):
+        return
+    listed = ", ".join(f"@{html.escape(n)}" for n in names)
+    notice = texts.TEXTS.gettext(
+        _language(scene), "⚪ Whitelisted: {bots}. Anyone may add them to a group.", bots=listed
+    )
     with session_scope(scene.services.database_url) as session:
-        if cases.already_done(session, scene, "WHITELIST_BOT", None):
-            return
         for name in names:
             if session.get(WhitelistedBot, name) is None:
                 session.add(WhitelistedBot(username=name, whitelisted_by=scene.issuer.id))
-        cases.new_case(session, scene, "WHITELIST_BOT", None, reason=" ".join(f"@{n}" for n in names))
+        case = cases.new_case(session, scene, "WHITELIST_BOT", None, reason=" ".join(f"@{n}" for n in names))
+        notices.announce(case, notice)
+        session.flush()
+        case_id = case.id
     scene.services.flush_log()
-    listed = ", ".join(f"@{html.escape(n)}" for n in names)
-    notices.send_ephemeral(
-        scene,
-        texts.TEXTS.gettext(_language(scene), "⚪ Whitelisted: {bots}. Anyone may add them to a group.", bots=listed),
-    )
+    notices.send_notice(scene, case_id, notice)
 
 
 def _toggle_admin_calls(scene: Scene) -> None:

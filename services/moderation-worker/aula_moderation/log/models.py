@@ -33,6 +33,9 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     # When stats was sent the case's event (or found to need none); null = still to send (stats_events.sweep).
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The group notice that announces the case, stored with it and cleared once Telegram took (or refused) it: an
+    # update given back before its notice went out (a flood wait, a lost worker) sends it when it is handled again.
+    notice: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         # Only the few cases still to send: the sweep finds them without reading the whole history.
