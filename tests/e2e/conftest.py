@@ -57,3 +57,14 @@ def every_update_handled(world, service: str = "moderation") -> Iterator[None]:
     assert new_dead_letters <= 0, world.redis.lrange(dead_letter_key(service), 0, max(new_dead_letters, 1) - 1)
     written = world.worker.output()[log_start:]
     assert not [failure for failure in FAILURES if failure in written], written[-4000:]
+
+
+@pytest.fixture
+def no_update_fails(request) -> Iterator[None]:
+    """every_update_handled around a test that uses its module's `world` (modules opt in with
+    `pytestmark = pytest.mark.usefixtures("no_update_fails")`); a test without the world is left alone."""
+    if "world" not in request.fixturenames:
+        yield
+        return
+    with every_update_handled(request.getfixturevalue("world")):
+        yield

@@ -16,7 +16,6 @@ import threading
 
 import pytest
 from e2e import test_moderation_commands as commands
-from e2e.conftest import every_update_handled
 from e2e.test_moderation_commands import ADA, ADMIN, BOB, MOD, STAFF_CHAT, SUPER, World
 from sqlalchemy import select
 from support import AULA, wait_until
@@ -36,14 +35,8 @@ DORA, EVE, FRANK, SPAMMER = 701, 702, 703, 704
 GOOD_BOT, BAD_BOT = 7100000001, 7100000002
 
 
-@pytest.fixture(autouse=True)
-def no_update_fails(request):
-    """After each test using the world: no update it caused failed (e2e.conftest.every_update_handled)."""
-    if "world" not in request.fixturenames:
-        yield
-        return
-    with every_update_handled(request.getfixturevalue("world")):
-        yield
+# After each test using the world: no update it caused failed (e2e.conftest.every_update_handled).
+pytestmark = pytest.mark.usefixtures("no_update_fails")
 
 
 def cli(world: World, *args: str) -> subprocess.CompletedProcess:

@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import empty_redis, truncate_tables
-from e2e.conftest import every_update_handled
 from sqlalchemy import select, text
 from support import AULA, Process, free_port, wait_http, wait_until
 
@@ -98,14 +97,8 @@ def world(migrated_pg, redis_url, tmp_path_factory):
             connection.close()
 
 
-@pytest.fixture(autouse=True)
-def no_update_fails(request):
-    """After each test using the world: no update it caused failed (e2e.conftest.every_update_handled)."""
-    if "world" not in request.fixturenames:
-        yield
-        return
-    with every_update_handled(request.getfixturevalue("world")):
-        yield
+# After each test using the world: no update it caused failed (e2e.conftest.every_update_handled).
+pytestmark = pytest.mark.usefixtures("no_update_fails")
 
 
 class World:
