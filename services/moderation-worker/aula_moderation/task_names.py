@@ -7,6 +7,7 @@ QUEUE = queue_name("moderation")
 
 TIMERS = "aula.moderation.timers"
 FLUSH_LOG = "aula.moderation.flush_log"
+PRUNE_LOG = "aula.moderation.prune_log"
 PUBLISH_CASES = "aula.moderation.publish_cases"
 NETWORK_JOB = "aula.moderation.network_job"
 APPLY_ROLES = "aula.moderation.apply_roles"

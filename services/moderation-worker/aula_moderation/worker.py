@@ -43,6 +43,7 @@ BEAT_SCHEDULE = {
     # A safety net under the CAPTCHA timeouts, which schedule themselves (see onboarding/captcha.py).
     "moderation-onboarding-due": _every(5.0, task_names.ONBOARDING_DUE),
     "moderation-log": _every(30.0, task_names.FLUSH_LOG),
+    "moderation-log-prune": _every(3600.0, task_names.PRUNE_LOG),
     # The net under stats events the after-commit push missed (see log/stats_events.py).
     "moderation-stats-cases": _every(30.0, task_names.PUBLISH_CASES),
     "moderation-reconcile": _every(600.0, task_names.RECONCILE),

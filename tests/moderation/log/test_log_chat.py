@@ -4,11 +4,16 @@ removed since) never holds back the others. Real PostgreSQL, Redis and the simul
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import select
 
+from aula_moderation import task_names
 from aula_moderation.log import log_chat
 from aula_moderation.log.models import LogEntry
+from aula_moderation.worker import BEAT_SCHEDULE, create_app
 from aula_shared.db import session_scope
+from aula_shared.settings import Settings
 
 
 def unsent(db: str) -> list[str]:
@@ -56,3 +61,19 @@ def test_an_entry_of_a_bot_removed_since_is_sent_by_another_bot(migrated_pg, log
     assert flush(migrated_pg, redis_client, world) == 0
     [call] = world.tg.calls(method="sendMessage", chat_id=world.chat_id)
     assert (call["bot_id"], call["status"]) == (world.bot_id, 200)
+
+
+def test_sent_entries_are_pruned_after_a_week_and_waiting_ones_never(migrated_pg, clean_tables, redis_url):
+    now = datetime.now(UTC)
+    with session_scope(migrated_pg) as session:
+        session.add_all([
+            LogEntry(bot_id=1, text="sent long ago", sent_at=now - log_chat.KEEP_SENT - timedelta(hours=1)),
+            LogEntry(bot_id=1, text="sent yesterday", sent_at=now - timedelta(days=1)),
+            LogEntry(bot_id=1, text="still waiting", created_at=now - timedelta(days=30)),
+        ])  # fmt: skip
+    # The beat's task, as the worker registers it.
+    app = create_app(Settings(database_url=migrated_pg, redis_url=redis_url))
+    [entry] = [e for e in BEAT_SCHEDULE.values() if e["task"] == task_names.PRUNE_LOG]
+    assert app.tasks[entry["task"]].run() == 1
+    with session_scope(migrated_pg) as session:
+        assert sorted(session.scalars(select(LogEntry.text))) == ["sent yesterday", "still waiting"]

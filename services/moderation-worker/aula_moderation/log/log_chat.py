@@ -14,10 +14,10 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from aula_moderation import command_registry as registry
@@ -127,6 +127,17 @@ def enqueue(
     session.flush()
     text = format_case(session, case, forwarded_message_id is not None, language)
     session.add(LogEntry(case_id=case.id, bot_id=bot_id, text=text, forwarded_message_id=forwarded_message_id))
+
+
+# A sent entry is a copy of a message the log chat has; the case itself stays in moderation_cases. Kept a while
+# for staff to compare, then pruned, so the outbox holds what waits and the last days, not every case ever.
+KEEP_SENT = timedelta(days=7)
+
+
+def prune_sent(session: Session, now: datetime | None = None) -> int:
+    """Delete entries sent more than KEEP_SENT ago; how many."""
+    cutoff = (now or datetime.now(UTC)) - KEEP_SENT
+    return session.execute(delete(LogEntry).where(LogEntry.sent_at.is_not(None), LogEntry.sent_at < cutoff)).rowcount
 
 
 def pending(session: Session, limit: int = 500) -> list[LogEntry]:

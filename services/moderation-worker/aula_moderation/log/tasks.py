@@ -1,4 +1,5 @@
-"""The log chat's flush and the sweep that sends stats the cases the after-commit push missed."""
+"""The log chat's flush and its outbox's pruning, and the sweep that sends stats the cases the after-commit push
+missed."""
 
 from __future__ import annotations
 
@@ -57,6 +58,11 @@ def register(app: Celery, runtime) -> None:
         if getattr(sender, "app", None) is app and settings.log_chat_id is not None:
             with contextlib.suppress(redis.RedisError):  # Redis down: the mark lapses by itself
                 flushing.forget_queued(runtime.services().redis)
+
+    @app.task(name=task_names.PRUNE_LOG)
+    def prune_log() -> int:
+        with session_scope(runtime.database_url) as session:
+            return log_chat.prune_sent(session)
 
     @app.task(name=task_names.PUBLISH_CASES)
     def publish_cases() -> int:
