@@ -196,7 +196,7 @@ def test_users_export_and_erase_cover_moderation(world):
     world.say(chat, FRANK, f"/warn {BOB} off topic")
     world.say(chat, ADMIN, "/warn @frank_w flood")
     wait_until(lambda: len([c for c in world.cases(chat) if c.event == "MODERATION_WARN"]) == 2, what="the warnings")
-    with session_scope(world.db) as session:  # what onboarding keeps about a person (issue 5)
+    with session_scope(world.db) as session:  # what onboarding keeps about a person
         session.add(Trust(user_id=FRANK, level="probation"))
     exported = cli(world, "users", "export", str(FRANK))
     assert exported.returncode == 0, exported.stderr

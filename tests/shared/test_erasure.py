@@ -1,4 +1,4 @@
-"""`aula users erase` leaves nothing of the person in any table of any component (issue 11, item 16).
+"""`aula users erase` leaves nothing of the person in any table of any component.
 
 Every table of every component's database is reflected from the migrated schema. One person, Zelda, is put in
 every column that can hold a Telegram user's id — as a member and writer, as staff who acted on others, and as a

@@ -98,7 +98,7 @@ class Facts:
             self._membership_changes(update, chat, when, bot_id)
         message = update.message
         # A private chat is no chat of the network: its id is the user's, and counting it would keep, as a chat's
-        # totals, what a person said to the bot (issue 11).
+        # totals, what a person said to the bot.
         if message and message.from_user and chat and chat.type != TgChat.PRIVATE and _written_by_a_user(message):
             self.messages[(message.date.date(), chat.id, message.from_user.id)] += 1
             self._seen_in(chat.id, message.from_user.id, when)

@@ -1,4 +1,4 @@
-"""Restrictions side by side (issue 11, item 6): a mute, a pending CAPTCHA and an antiflood mute of one member
+"""Restrictions side by side: a mute, a pending CAPTCHA and an antiflood mute of one member
 must not lift or shorten each other — Telegram is sent what all of them together allow, and each release
 recomputes it. Checked through moderation's real router in this process, against the Telegram simulator:
 what the bot asked Telegram (restrictChatMember) and what the member's status is there afterwards."""
