@@ -146,12 +146,16 @@ def run() -> None:
     run_platform(settings())
 
 
-def _install_component_commands() -> None:
+def _install_component_commands(wanted: str | None = None) -> None:
+    """Every component's commands, or only those of the components that add to the group `wanted` (what one run
+    needs)."""
     for name in GROUPS:
         if name not in aula.commands:
             aula.add_command(click.Group(name, help=f"{name.capitalize()} commands."))
     for component in components.discover():
         if not component.commands:
+            continue
+        if wanted is not None and component.command_groups and wanted not in component.command_groups:
             continue
         for group_name, command in components.load(component.commands)():
             group = aula.commands.get(group_name)
@@ -165,8 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: every failure is one line on stderr and a non-zero status."""
     args = sys.argv[1:] if argv is None else argv
     # Services start without importing every component's CLI module: only operator commands need them.
-    if not args or args[0] not in aula.commands:
-        _install_component_commands()
+    if not args or args[0].startswith("-"):
+        _install_component_commands()  # `aula`, `aula --help`: the whole list
+    elif args[0] not in aula.commands:
+        _install_component_commands(args[0])
     try:
         aula.main(args=args, prog_name="aula", standalone_mode=False)
     except click.exceptions.Abort:

@@ -32,6 +32,9 @@ class Component:
     migrations: str | None = None
     # "module:attribute" of a callable returning [(group name, click.Command)] to add to the CLI.
     commands: str | None = None
+    # The groups those commands join: `aula GROUP …` loads only the components that add to GROUP (each `aula`
+    # run would otherwise import every component's commands). Empty: loaded for every group.
+    command_groups: tuple[str, ...] = ()
     # name -> "module:attribute" of a callable(settings) that serves in the foreground (`aula serve NAME`).
     servers: dict[str, str] = field(default_factory=dict)
     # "module:attribute" of a callable(settings) returning the component's Celery app (`aula worker NAME`).

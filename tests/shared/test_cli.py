@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -123,3 +124,22 @@ def test_beat_periods_may_be_set_by_name_and_a_wrong_one_is_a_one_line_error(pla
     assert "no beat entry 'moderation-timer'" in error and "moderation-timers" in error
     error = one_line_error(aula(dict(platform_env, AULA_BEAT_SECONDS="moderation-timers=0"), "beat"))
     assert "moderation-timers must be a positive number of seconds" in error
+
+
+def test_each_component_declares_the_groups_its_commands_join():
+    """`aula GROUP …` loads only the components declaring GROUP: a command in an undeclared group would vanish."""
+    from aula_shared import components
+
+    for component in components.discover():
+        if component.commands:
+            joined = {group for group, _command in components.load(component.commands)()}
+            assert set(component.command_groups) == joined, component.name
+
+
+def test_aula_help_lists_every_group_and_a_group_lists_every_command_of_it(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    listed = re.findall(r"^  (\S+)", aula(env, "--help").stdout.partition("Commands:")[2], re.MULTILINE)
+    groups = ("bots", "catalog", "groups", "moderation", "onboarding", "roles", "settings", "staff", "stats")
+    assert set(groups) <= set(listed), listed
+    staff = re.findall(r"^  (\S+)", aula(env, "staff", "--help").stdout.partition("Commands:")[2], re.MULTILINE)
+    assert {"create-user", "list", "remove", "set-areas"} <= set(staff), staff

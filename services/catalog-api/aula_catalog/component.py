@@ -7,6 +7,7 @@ component = Component(
     database="catalog",
     migrations="aula_catalog.migrations",
     commands="aula_catalog.cli:commands",
+    command_groups=("catalog", "staff"),
     servers={"catalog": "aula_catalog.server:serve"},
     worker="aula_catalog.worker:create_app",
     beat_schedule="aula_catalog.worker:BEAT_SCHEDULE",

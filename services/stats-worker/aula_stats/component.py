@@ -7,6 +7,7 @@ component = Component(
     database="stats",
     migrations="aula_stats.migrations",
     commands="aula_stats.cli:commands",
+    command_groups=("stats",),
     worker="aula_stats.worker:create_app",
     beat_schedule="aula_stats.worker:BEAT_SCHEDULE",
     user_data="aula_stats.user_data:user_data",

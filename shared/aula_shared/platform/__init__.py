@@ -7,5 +7,6 @@ component = Component(
     database="platform",
     migrations="aula_shared.platform.migrations",
     commands="aula_shared.platform.cli:commands",
+    command_groups=("bots",),
     order=0,
 )
