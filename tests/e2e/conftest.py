@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -32,6 +33,36 @@ def gateway_url(platform_env, registered_bot, tmp_path):
         yield url
     finally:
         process.stop()
+
+
+# The bot as a group administrator with the rights moderation and onboarding use.
+BOT_RIGHTS = {
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_invite_users": True,
+    "can_restrict_members": True,
+    "can_pin_messages": True,
+}
+
+
+def world_env(database_url: str, redis_url: str, telegram_api_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a module-wide world's processes: this test session's PostgreSQL and Redis, the
+    simulator as Telegram, a free gateway port, one HTTP worker, and `settings`.
+    Nothing of the developer's own environment that names a database, the embedded default or a chat leaks in."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
+    for name in ("AULA_EMBEDDED", "LOG_CHAT_ID", "STAFF_CHAT_ID", "AULA_BEAT_SECONDS"):
+        env.pop(name, None)
+    env.update(
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        SECRET_KEY="test",
+        TELEGRAM_API_URL=telegram_api_url,
+        GATEWAY_PORT=str(free_port()),
+        AULA_HTTP_WORKERS="1",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(settings)
+    return env
 
 
 def worker_process(service: str, env: dict, log_path, concurrency: int = 1) -> Process:

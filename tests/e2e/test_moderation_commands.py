@@ -8,15 +8,15 @@ One world per module (simulator, gateway, two worker slots); each test uses chat
 from __future__ import annotations
 
 import itertools
-import os
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import empty_redis, truncate_tables
+from e2e.conftest import world_env
 from sqlalchemy import select, text
-from support import AULA, Process, free_port, wait_http, wait_until
+from support import AULA, Process, wait_http, wait_until
 
 from aula_moderation.chats import records as chats
 from aula_moderation.commands.models import Warning
@@ -84,19 +84,7 @@ def world(migrated_pg, redis_url, tmp_path_factory):
             tg.add_chat(
                 chat_id, "supergroup", title=str(chat_id), members=[{"user_id": BOT_ID, "status": "administrator"}]
             )
-        env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-        env.update(
-            DATABASE_URL=migrated_pg,
-            REDIS_URL=redis_url,
-            SECRET_KEY="test",
-            TELEGRAM_API_URL=sim.url,
-            GATEWAY_PORT=str(free_port()),
-            LOG_CHAT_ID=str(LOG_CHAT),
-            STAFF_CHAT_ID=str(STAFF_CHAT),
-            AULA_HTTP_WORKERS="1",
-            PYTHONUNBUFFERED="1",
-        )
-        env.pop("AULA_EMBEDDED", None)
+        env = world_env(migrated_pg, redis_url, sim.url, LOG_CHAT_ID=str(LOG_CHAT), STAFF_CHAT_ID=str(STAFF_CHAT))
         gateway = Process(["serve", "gateway"], env, logs / "gateway.log").start()
         worker = worker_process("moderation", env, logs / "moderation.log", concurrency=2).start()
         try:

@@ -13,15 +13,15 @@ One world per module; each test uses chats of its own. Beat's moderation periods
 from __future__ import annotations
 
 import itertools
-import os
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import empty_redis, truncate_tables
+from e2e.conftest import BOT_RIGHTS, world_env
 from sqlalchemy import select, text
-from support import AULA, Process, free_port, stop_all, wait_http, wait_until
+from support import AULA, Process, stop_all, wait_http, wait_until
 
 from aula_moderation.chats import records as chats
 from aula_moderation.chats import settings as group_settings
@@ -41,13 +41,6 @@ ADMIN = 501
 MEMBER = 502  # writes the plain messages between the commands
 _users = itertools.count(10_000)
 _chat_ids = itertools.count(-1001000000900, -1)
-BOT_RIGHTS = {
-    "can_manage_chat": True,
-    "can_delete_messages": True,
-    "can_invite_users": True,
-    "can_restrict_members": True,
-    "can_pin_messages": True,
-}
 BEAT_PERIODS = "moderation-sweep=1,moderation-timers=1,moderation-onboarding-due=1"
 
 
@@ -66,19 +59,7 @@ def world(migrated_pg, redis_url, tmp_path_factory):
         tg.add_bot(TOKEN, username="aula_resilience_bot")
         tg.add_user(ADMIN, "Alice", username="alice_admin", language_code="en")
         tg.add_user(MEMBER, "Marta", username="marta_m", language_code="en")
-        env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-        env.update(
-            DATABASE_URL=migrated_pg,
-            REDIS_URL=redis_url,
-            SECRET_KEY="test",
-            TELEGRAM_API_URL=sim.url,
-            GATEWAY_PORT=str(free_port()),
-            AULA_HTTP_WORKERS="1",
-            AULA_BEAT_SECONDS=BEAT_PERIODS,
-            PYTHONUNBUFFERED="1",
-        )
-        for name in ("AULA_EMBEDDED", "LOG_CHAT_ID", "STAFF_CHAT_ID"):
-            env.pop(name, None)
+        env = world_env(migrated_pg, redis_url, sim.url, AULA_BEAT_SECONDS=BEAT_PERIODS)
         gateway = Process(["serve", "gateway"], env, logs / "gateway.log").start()
         world = World(sim, tg, env, migrated_pg, connection, logs)
         beat = Process(["beat"], env, logs / "beat.log", cwd=beat_home)

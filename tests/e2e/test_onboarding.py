@@ -10,15 +10,15 @@ Timeouts are per group and short here (seconds).
 from __future__ import annotations
 
 import itertools
-import os
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from conftest import empty_redis, truncate_tables
+from e2e.conftest import BOT_RIGHTS, world_env
 from sqlalchemy import select, text
-from support import AULA, Process, free_port, wait_http, wait_until
+from support import AULA, Process, wait_http, wait_until
 
 from aula_moderation.chats import records as chats
 from aula_moderation.log.models import Case
@@ -38,13 +38,6 @@ VERA = 510  # a verified member
 SARA = 502  # a superadmin: may network-ban
 _users = itertools.count(800)
 _chat_ids = itertools.count(-1001000000500, -1)
-BOT_RIGHTS = {
-    "can_manage_chat": True,
-    "can_delete_messages": True,
-    "can_invite_users": True,
-    "can_restrict_members": True,
-    "can_pin_messages": True,
-}
 
 
 @pytest.fixture(scope="module")
@@ -63,19 +56,7 @@ def world(migrated_pg, redis_url, tmp_path_factory):
         tg.add_user(VERA, "Vera", username="vera_v", language_code="en")
         tg.add_user(SARA, "Sara", username="sara_super", language_code="it")
         tg.add_chat(STAFF_CHAT, "supergroup", title="Staff", members=[{"user_id": BOT_ID, "status": "administrator"}])
-        env = {k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")}
-        env.update(
-            DATABASE_URL=migrated_pg,
-            REDIS_URL=redis_url,
-            SECRET_KEY="test",
-            TELEGRAM_API_URL=sim.url,
-            GATEWAY_PORT=str(free_port()),
-            STAFF_CHAT_ID=str(STAFF_CHAT),
-            AULA_HTTP_WORKERS="1",
-            PYTHONUNBUFFERED="1",
-        )
-        env.pop("AULA_EMBEDDED", None)
-        env.pop("LOG_CHAT_ID", None)
+        env = world_env(migrated_pg, redis_url, sim.url, STAFF_CHAT_ID=str(STAFF_CHAT))
         gateway = Process(["serve", "gateway"], env, logs / "gateway.log").start()
         worker = worker_process("moderation", env, logs / "moderation.log", concurrency=2).start()
         try:
